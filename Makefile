@@ -1,0 +1,52 @@
+# Development of the template itself. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+VARIANT ?= image_classifier
+EXAMPLE := build/example-$(VARIANT)
+
+# Quiet, offline-friendly tools for everything below.
+export DVC_NO_ANALYTICS=1 ITERATIVE_DO_NOT_TRACK=1 GRADIO_ANALYTICS_ENABLED=False
+
+.PHONY: help setup test lint format example docs clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+
+# The stamp is newer than pyproject.toml once the environment holds what it declares: setup is idempotent.
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=25.1"
+	$(PY) -m pip install --quiet --group dev
+	touch $@
+
+setup: $(VENV)/.installed ## Create .venv with every variant's dependencies (idempotent)
+
+test: setup ## Run the template's whole test suite (renders and runs every variant)
+	$(PY) -m pytest
+
+lint: setup ## Lint the template's own Python (the rendered projects are linted by the tests)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: setup ## Format the template's own Python
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+example: setup ## Render VARIANT (default image_classifier) into build/example-VARIANT and run its sample pipeline
+	rm -rf $(EXAMPLE)
+	$(VENV)/bin/copier copy --defaults --vcs-ref HEAD -d variant=$(VARIANT) . $(EXAMPLE)
+	cd $(EXAMPLE) && git init -q && git add -A \
+		&& git -c user.name=example -c user.email=example@example.com commit -qm "Render from template"
+	$(MAKE) -C $(EXAMPLE) smoke PYTHON=$(abspath $(PY))
+	@echo
+	@echo "Rendered and trained: $(EXAMPLE)"
+	@echo "Open the demo:  make -C $(EXAMPLE) demo PYTHON=$(abspath $(PY))   (then http://127.0.0.1:7860)"
+
+docs: setup ## Build the documentation site into build/site
+	$(VENV)/bin/mkdocs build --strict --site-dir build/site
+
+clean: ## Remove rendered examples and caches (keeps .venv)
+	rm -rf build .pytest_cache
