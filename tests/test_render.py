@@ -1,0 +1,105 @@
+"""Every variant renders into a complete, lint-clean project holding its own files and no other variant's."""
+
+import re
+import subprocess
+
+import pytest
+import yaml
+
+from .conftest import PYTHON, REPO, VARIANTS, flags, git, render
+
+LEFTOVER_JINJA = re.compile(r"(^|[^$])\{\{|\{%")  # `${{ ... }}` is GitHub Actions syntax, not Jinja
+SKELETON = [
+    "README.md",
+    "Makefile",
+    "pyproject.toml",
+    "params.yaml",
+    "dvc.yaml",
+    "app.py",
+    ".gitignore",
+    ".dvcignore",
+    ".dvc/config",
+    ".copier-answers.yml",
+    "LICENSE",
+    "tests/conftest.py",
+]
+STAGES = ["prepare", "train", "evaluate", "export", "predict", "params"]
+TARGETS = ["setup", "data", "train", "smoke", "demo", "test", "lint", "format"]
+
+
+def conditional_files(variant: str) -> dict[str, bool]:
+    """Template files whose name carries a condition on a derived flag -> whether this variant should have them."""
+    values = flags(variant)
+    out = {}
+    for path in (REPO / "template").rglob("*"):
+        rel = str(path.relative_to(REPO / "template"))
+        if match := re.search(r"\{% if (is_\w+) %\}(.+?)\{% endif %\}", rel):
+            name = rel.replace(match.group(0), match.group(2)).removesuffix(".jinja")
+            out.setdefault(name.replace("{{package_name}}", "my_capstone"), False)
+            out[name.replace("{{package_name}}", "my_capstone")] |= values[match.group(1)]
+    return out
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_no_jinja_is_left_in_names_or_contents(rendered, variant):
+    project = rendered(variant)
+    for path in project.rglob("*"):
+        assert "{" not in path.name, path
+        if path.is_file() and ".git" not in path.parts:
+            assert not LEFTOVER_JINJA.search(path.read_text()), path
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_skeleton_and_only_this_variants_files(rendered, variant):
+    project = rendered(variant)
+    for name in SKELETON + [f"src/my_capstone/{stage}.py" for stage in STAGES]:
+        assert (project / name).is_file(), f"{variant}: no {name}"
+    for name, wanted in conditional_files(variant).items():
+        assert (project / name).exists() == wanted, f"{variant}: {name} should {'' if wanted else 'not '}exist"
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_rendering_passes_ruff_as_is(rendered, variant):
+    project = rendered(variant)
+    for command in (["check"], ["format", "--check"]):
+        result = subprocess.run([PYTHON, "-m", "ruff", *command, "."], cwd=project, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_answers_file_records_the_answers(rendered, template, variant):
+    answers = yaml.safe_load((rendered(variant) / ".copier-answers.yml").read_text())
+    assert answers["variant"] == variant
+    assert answers["package_name"] == "my_capstone"
+    assert answers["_commit"] == git(template, "describe", "--always").strip()
+    assert not {"is_image", "is_generative", "is_speech", "dataset"} & set(answers)  # derived, not stored
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_make_help_lists_the_targets(rendered, variant):
+    out = subprocess.run(["make", "help"], cwd=rendered(variant), capture_output=True, text=True, check=True).stdout
+    listed = re.findall(r"^\s*(?:\x1b\[\d+m)?([a-z-]+)", out, flags=re.M)
+    assert set(TARGETS) <= set(listed), out
+
+
+def test_answers_flow_into_the_project(template, tmp_path):
+    project = render(
+        template,
+        tmp_path / "p",
+        "image_classifier",
+        project_name="Is It a Bird",
+        author_name="Ada Lovelace",
+        license="Apache-2.0",
+        image_dataset="imagenette",
+        arch="resnet50",
+    )
+    assert (project / "src/is_it_a_bird/predict.py").exists()
+    assert "Ada Lovelace" in (project / "LICENSE").read_text()
+    assert "Apache License" in (project / "LICENSE").read_text()
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    assert (params["data"]["source"], params["train"]["arch"]) == ("imagenette", "resnet50")
+    assert 'name = "is-it-a-bird"' in (project / "pyproject.toml").read_text()
+
+
+def test_no_license_file_when_none_is_chosen(template, tmp_path):
+    assert not (render(template, tmp_path / "p", "image_classifier", license="none") / "LICENSE").exists()
