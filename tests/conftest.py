@@ -54,9 +54,15 @@ def template(tmp_path_factory) -> Path:
     return dest
 
 
-def render(template: Path, dest: Path, variant: str, **answers) -> Path:
+def render(template: Path, dest: Path, variant: str, vcs_ref: str = "HEAD", **answers) -> Path:
     copier.run_copy(
-        str(template), dest, data={"variant": variant, **answers}, defaults=True, unsafe=False, vcs_ref="HEAD", quiet=True
+        str(template),
+        dest,
+        data={"variant": variant, **answers},
+        defaults=True,
+        unsafe=False,
+        vcs_ref=vcs_ref,
+        quiet=True,
     )
     return dest
 

@@ -45,7 +45,8 @@ def test_every_question_has_help_and_default(name):
 
 def test_every_validator_is_tested():
     validated = {name for name, q in QUESTIONS.items() if "validator" in q}
-    assert validated == {question for question, _, _ in BAD_ANSWERS}
+    # variant's validator refuses a switch on `copier update`: tested in test_update.py
+    assert validated - {"variant"} == {question for question, _, _ in BAD_ANSWERS}
 
 
 @pytest.mark.parametrize(("question", "value", "message"), BAD_ANSWERS)

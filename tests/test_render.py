@@ -2,6 +2,7 @@
 
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
@@ -20,11 +21,12 @@ SKELETON = [
     ".dvcignore",
     ".dvc/config",
     ".copier-answers.yml",
+    ".pre-commit-config.yaml",
     "LICENSE",
     "tests/conftest.py",
 ]
-STAGES = ["prepare", "train", "evaluate", "export", "predict", "params"]
-TARGETS = ["setup", "data", "train", "smoke", "demo", "test", "lint", "format"]
+STAGES = ["prepare", "train", "evaluate", "export", "predict", "params", "bundle", "deploy"]
+TARGETS = ["setup", "data", "train", "smoke", "demo", "bundle", "deploy", "test", "lint", "format"]
 
 
 def conditional_files(variant: str) -> dict[str, bool]:
@@ -103,3 +105,18 @@ def test_answers_flow_into_the_project(template, tmp_path):
 
 def test_no_license_file_when_none_is_chosen(template, tmp_path):
     assert not (render(template, tmp_path / "p", "image_classifier", license="none") / "LICENSE").exists()
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_workflows_pass_the_schema_and_zizmor(rendered, variant):
+    project = rendered(variant)
+    workflows = sorted(str(p) for p in (project / ".github/workflows").glob("*.yml"))
+    assert len(workflows) == 2, workflows
+    bin_dir = Path(PYTHON).parent
+    checks = [
+        [str(bin_dir / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *workflows],
+        [str(bin_dir / "zizmor"), "--offline", str(project / ".github/workflows")],
+    ]
+    for command in checks:
+        result = subprocess.run(command, cwd=project, capture_output=True, text=True)
+        assert result.returncode == 0, f"{command[0]}:\n{result.stdout}\n{result.stderr}"
