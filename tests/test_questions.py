@@ -11,6 +11,7 @@ ASKED = {k: v for k, v in QUESTIONS.items() if v.get("when") is not False}
 BAD_ANSWERS = [
     ("project_name", "   ", "needs a name"),
     ("project_name", "x" * 61, "under 60 characters"),
+    ("project_name", 'The "Bird" Project', "Leave double quotes and backslashes out"),
     ("project_slug", "Bad Slug!", "not a\\s+valid slug"),
     ("project_slug", "double--dash", "not a\\s+valid slug"),
     ("package_name", "class", "Python keyword"),
@@ -21,8 +22,10 @@ BAD_ANSWERS = [
     ("package_name", "gradio", "would shadow"),
     ("package_name", "test", "would shadow"),
     ("package_name", "json", "would shadow"),
+    ("package_name", "a" * 41, "41 characters long"),
     ("description", "", "one sentence"),
     ("description", "y" * 101, "under 100 characters"),
+    ("description", "Paths like C:\\data", "Leave double quotes and backslashes out"),
     ("author_name", " ", "author name"),
     ("author_email", "not-an-email", "not an\\s+email address"),
     ("author_email", "me@localhost", "not an\\s+email address"),

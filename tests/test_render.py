@@ -2,6 +2,7 @@
 
 import re
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,26 @@ def test_workflows_pass_the_schema_and_zizmor(rendered, variant):
     for command in checks:
         result = subprocess.run(command, cwd=project, capture_output=True, text=True)
         assert result.returncode == 0, f"{command[0]}:\n{result.stdout}\n{result.stderr}"
+
+
+# The longest answers the validators allow, with the characters that need escaping in Python, TOML and YAML.
+AWKWARD = {
+    "project_name": "Is It a Bird? Émile's “Capstone” & More <With> a Long Name".ljust(60, "!"),
+    "description": "Tells a “bird” from a plane & a <drone>: it's Émile's capstone, trained with fastai.".ljust(
+        100, "!"
+    ),
+    "package_name": "a_package_name_as_long_as_we_allow_it_40",
+    "author_name": "Émile O'Brien",
+}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_longest_and_awkward_answers_still_render_lint_clean(template, tmp_path, variant):
+    assert [len(AWKWARD[k]) for k in ("project_name", "description", "package_name")] == [60, 100, 40]
+    project = render(template, tmp_path / "p", variant, **AWKWARD)
+    for command in (["check"], ["format", "--check"]):
+        result = subprocess.run([PYTHON, "-m", "ruff", *command, "."], cwd=project, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+    meta = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    assert meta["description"] == AWKWARD["description"]
+    assert meta["authors"][0]["name"] == AWKWARD["author_name"]
