@@ -43,6 +43,13 @@ def conditional_files(variant: str) -> dict[str, bool]:
     return out
 
 
+def assert_ruff_clean(project: Path) -> None:
+    """`ruff check` and `ruff format --check` pass on the rendering exactly as copier wrote it."""
+    for command in (["check"], ["format", "--check"]):
+        result = subprocess.run([PYTHON, "-m", "ruff", *command, "."], cwd=project, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_no_jinja_is_left_in_names_or_contents(rendered, variant):
     project = rendered(variant)
@@ -64,9 +71,7 @@ def test_skeleton_and_only_this_variants_files(rendered, variant):
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_rendering_passes_ruff_as_is(rendered, variant):
     project = rendered(variant)
-    for command in (["check"], ["format", "--check"]):
-        result = subprocess.run([PYTHON, "-m", "ruff", *command, "."], cwd=project, capture_output=True, text=True)
-        assert result.returncode == 0, result.stdout + result.stderr
+    assert_ruff_clean(project)
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -138,9 +143,7 @@ AWKWARD = {
 def test_longest_and_awkward_answers_still_render_lint_clean(template, tmp_path, variant):
     assert [len(AWKWARD[k]) for k in ("project_name", "description", "package_name")] == [60, 100, 40]
     project = render(template, tmp_path / "p", variant, **AWKWARD)
-    for command in (["check"], ["format", "--check"]):
-        result = subprocess.run([PYTHON, "-m", "ruff", *command, "."], cwd=project, capture_output=True, text=True)
-        assert result.returncode == 0, result.stdout + result.stderr
+    assert_ruff_clean(project)
     meta = tomllib.loads((project / "pyproject.toml").read_text())["project"]
     assert meta["description"] == AWKWARD["description"]
     assert meta["authors"][0]["name"] == AWKWARD["author_name"]
