@@ -1,33 +1,43 @@
 """`copier update`: template improvements arrive in a project and the user's own edits survive."""
 
+import re
 import shutil
 
 import copier
 import pytest
 import yaml
 
-from .conftest import git, render
+from .conftest import VARIANTS, git, render
+
+NEW_HEADER = "# Template v0.2.0: a new first line in params.yaml.\n"
 
 
-def test_update_brings_template_changes_and_keeps_user_edits(template, tmp_path):
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_update_brings_template_changes_and_keeps_user_edits(template, tmp_path, variant):
     source = shutil.copytree(template, tmp_path / "template")
     git(source, "tag", "v0.1.0")
-    project = render(source, tmp_path / "project", "image_classifier", vcs_ref="v0.1.0")
+    project = render(source, tmp_path / "project", variant, vcs_ref="v0.1.0")
     git(project, "init", "-q")
     git(project, "add", "-A")
     git(project, "commit", "-qm", "Rendered from the template")
 
     # The user's edits: a param and a source file.
     params = project / "params.yaml"
-    params.write_text(params.read_text().replace("  epochs: 4\n", "  epochs: 12\n"))
+    text, edited = re.subn(r"^  epochs: (\d+)$", lambda m: f"  epochs: {int(m[1]) + 8}", params.read_text(), 1, re.M)
+    assert edited == 1
+    params.write_text(text)
+    mine = re.search(r"^  epochs: \d+$", text, re.M)[0]
     train = project / "src/my_capstone/train.py"
     train.write_text(train.read_text() + "\n# my own note: try mixup next\n")
     git(project, "commit", "-qam", "My experiments")
 
-    # The template improves: a new file and a changed one, released as v0.2.0.
+    # The template improves, released as v0.2.0: a new file, a changed file the user never touched, and a change
+    # to the file the user edited (params.yaml, other lines), which needs a real three-way merge.
     (source / "template/CONTRIBUTING.md").write_text("# Contributing\n\nOpen an issue first.\n")
     readme = source / "template/README.md.jinja"
     readme.write_text(readme.read_text() + "\nTemplate v0.2.0 was here.\n")
+    for template_params in (source / "template").glob("*params.yaml*"):
+        template_params.write_text(NEW_HEADER + template_params.read_text())
     git(source, "add", "-A")
     git(source, "commit", "-qm", "Template v0.2.0")
     git(source, "tag", "v0.2.0")
@@ -36,10 +46,13 @@ def test_update_brings_template_changes_and_keeps_user_edits(template, tmp_path)
 
     assert (project / "CONTRIBUTING.md").read_text().startswith("# Contributing")
     assert "Template v0.2.0 was here." in (project / "README.md").read_text()
-    assert "  epochs: 12\n" in params.read_text()
+    merged = params.read_text()
+    assert merged.startswith(NEW_HEADER) and mine in merged
+    assert yaml.safe_load(merged)["train"]["epochs"] == int(mine.split()[-1])
     assert "# my own note: try mixup next" in train.read_text()
     assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == "v0.2.0"
-    assert "<<<<<<<" not in (project / "README.md").read_text()
+    for path in (project / "README.md", params, train):
+        assert "<<<<<<<" not in path.read_text(), path
 
 
 def test_update_refuses_to_switch_the_variant(template, tmp_path):
