@@ -4,7 +4,6 @@ The archive stays in data/raw/archive and its contents in data/raw/extracted, so
 param, a new experiment) does not download again. Delete data/raw to start over.
 """
 
-import tarfile
 from pathlib import Path
 
 from fastai.data.external import untar_data
@@ -16,9 +15,11 @@ def fetch(url: str, raw: Path = RAW) -> Path:
     """The folder the archive at `url` extracts to, downloading and extracting it the first time only."""
     try:
         return untar_data(url, base=str(raw.absolute()), data=raw.absolute() / "extracted")
-    except (OSError, tarfile.TarError) as error:  # no network, a 404, a download cut short
+    # No network, a 404, a broken archive, or fastdownload's plain Exception for a file that fails its checksum:
+    # whichever it is, the user needs the same three facts, not a traceback from inside the downloader.
+    except Exception as error:
         reason = str(error).splitlines()[0]  # fastcore appends the whole HTML error page
         raise DataError(
-            f"could not download or extract {url} ({reason}). Check your connection or set data.url to a mirror; "
-            f"if a download was cut short, delete {raw / 'archive'} and run again."
+            f"could not download or extract {url} ({type(error).__name__}: {reason}). Check your connection, or "
+            f"set data.url to a mirror of the same archive; to start over, delete {raw} and run again."
         ) from None
