@@ -128,6 +128,17 @@ def test_workflows_pass_the_schema_and_zizmor(rendered, variant):
         assert result.returncode == 0, f"{command[0]}:\n{result.stdout}\n{result.stderr}"
 
 
+def test_make_lint_and_pre_commit_run_the_same_ruff(rendered):
+    """One set of rules: the ruff pyproject pins (make lint), the pre-commit hook's, and the one the tests lint with."""
+    project = rendered("image_classifier")
+    dev = tomllib.loads((project / "pyproject.toml").read_text())["project"]["optional-dependencies"]["dev"]
+    pinned = next(dep.split(";")[0].removeprefix("ruff==").strip() for dep in dev if dep.startswith("ruff=="))
+    hooks = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())["repos"]
+    hook = next(repo["rev"] for repo in hooks if repo["repo"].endswith("/ruff-pre-commit"))
+    ours = subprocess.run([PYTHON, "-m", "ruff", "--version"], capture_output=True, text=True, check=True).stdout
+    assert hook == f"v{pinned}" and ours.split() == ["ruff", pinned]
+
+
 # The longest answers the validators allow, with the characters that need escaping in Python, TOML and YAML.
 AWKWARD = {
     "project_name": "Is It a Bird? Émile's “Capstone” & More <With> a Long Name".ljust(60, "!"),
