@@ -1,4 +1,4 @@
-"""Upload dist/space/ to a Hugging Face Space, creating the Space if it does not exist yet.
+"""Build the Space bundle (dist/space/) and upload it to a Hugging Face Space, creating the Space if needed.
 
     HF_TOKEN=hf_... python -m <package>.deploy --space user/space-name      # (make deploy)
 
@@ -13,8 +13,10 @@ import sys
 from pathlib import Path
 
 from huggingface_hub import HfApi
+from huggingface_hub.errors import HfHubHTTPError
 
-BUNDLE = Path("dist/space")
+from .bundle import BundleError, bundle
+
 SPACE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 
 
@@ -22,8 +24,8 @@ class DeployError(RuntimeError):
     """A missing token, Space id or bundle; the message says what to do."""
 
 
-def deploy(space: str, token: str | None, bundle: Path = BUNDLE) -> str:
-    """Create the Space if needed and upload the bundle; return the Space's URL."""
+def check(space: str, token: str | None) -> None:
+    """The settings deploy needs, checked before anything is built."""
     if not token:
         raise DeployError(
             "HF_TOKEN is not set. Create a token with write access at https://huggingface.co/settings/tokens, "
@@ -33,24 +35,49 @@ def deploy(space: str, token: str | None, bundle: Path = BUNDLE) -> str:
         raise DeployError("No Space to deploy to: set HF_SPACE=user/space-name (or hf_space in the Makefile).")
     if not SPACE_ID.match(space):
         raise DeployError(f"{space!r} is not a Space id: expected user-or-org/space-name, e.g. jane/is-it-a-bird.")
-    if not (bundle / "app.py").exists() or not (bundle / "models" / "model.json").exists():
-        raise DeployError(f"No bundle with an exported model in {bundle}/: run `make train` then `make bundle`.")
+
+
+def deploy(space: str, token: str | None, folder: Path) -> str:
+    """Create the Space if needed and upload the bundle in `folder`; return the Space's URL."""
+    check(space, token)
+    if not (folder / "app.py").exists() or not (folder / "models" / "model.json").exists():
+        raise DeployError(f"No bundle with an exported model in {folder}/: run `make train` then `make bundle`.")
     api = HfApi(token=token)
-    api.create_repo(space, repo_type="space", space_sdk="gradio", exist_ok=True)
-    api.upload_folder(
-        repo_id=space, repo_type="space", folder_path=str(bundle), commit_message="Deploy from make deploy"
-    )
+    try:
+        api.create_repo(space, repo_type="space", space_sdk="gradio", exist_ok=True)
+        # The Space becomes exactly the bundle: files of an earlier deploy that the bundle no longer has (old
+        # example images, a renamed module) are deleted in the same commit. The Hub never deletes .gitattributes.
+        api.upload_folder(
+            repo_id=space,
+            repo_type="space",
+            folder_path=str(folder),
+            commit_message="Deploy from make deploy",
+            delete_patterns="*",
+        )
+    except HfHubHTTPError as error:
+        said = f": {error.server_message}" if error.server_message else ""
+        raise DeployError(
+            f"The Hub refused to create or update the Space {space} (HTTP {error.response.status_code}{said}). "
+            "Check that HF_TOKEN has write access to it: a fine-grained token limited to selected repositories "
+            "cannot create a Space, so create it first at https://huggingface.co/new-space and run again."
+        ) from None  # the Hub's own message can quote the request: keep the token out of the log
+    except Exception as error:  # no network, DNS, a timeout: errors of whichever HTTP library the Hub client uses
+        raise DeployError(
+            f"Could not reach the Hub to deploy {space} ({type(error).__name__}: {error}). Check your connection."
+        ) from None
     return f"https://huggingface.co/spaces/{space}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Deploy the demo to a Hugging Face Space.")
     parser.add_argument("--space", default=os.environ.get("HF_SPACE", ""), help="user/space-name (default: $HF_SPACE)")
-    parser.add_argument("--bundle", type=Path, default=BUNDLE)
+    parser.add_argument("--bundle", type=Path, help="upload this bundle as it is (default: build dist/space/ now)")
     args = parser.parse_args()
+    token = os.environ.get("HF_TOKEN")
     try:
-        url = deploy(args.space, os.environ.get("HF_TOKEN"), args.bundle)
-    except DeployError as error:
+        check(args.space, token)  # a missing token or Space fails in a second, before the bundle is built
+        url = deploy(args.space, token, args.bundle or bundle())
+    except (DeployError, BundleError) as error:
         sys.exit(f"deploy: {error}")
     print(f"Deployed: {url}")
 
