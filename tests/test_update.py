@@ -23,7 +23,11 @@ def test_update_brings_template_changes_and_keeps_user_edits(template, tmp_path,
 
     # The user's edits: a param and a source file.
     params = project / "params.yaml"
-    text, edited = re.subn(r"^  epochs: (\d+)$", lambda m: f"  epochs: {int(m[1]) + 8}", params.read_text(), 1, re.M)
+
+    def more_epochs(match: re.Match) -> str:
+        return f"  epochs: {int(match[1]) + 8}"
+
+    text, edited = re.subn(r"^  epochs: (\d+)$", more_epochs, params.read_text(), count=1, flags=re.M)
     assert edited == 1
     params.write_text(text)
     mine = re.search(r"^  epochs: \d+$", text, re.M)[0]
