@@ -27,7 +27,7 @@ SKELETON = [
     "tests/conftest.py",
 ]
 STAGES = ["prepare", "train", "evaluate", "export", "predict", "params", "bundle", "deploy"]
-TARGETS = ["setup", "data", "train", "smoke", "demo", "bundle", "deploy", "test", "lint", "format"]
+TARGETS = ["setup", "data", "train", "exp", "smoke", "demo", "bundle", "deploy", "test", "lint", "format"]
 
 
 def conditional_files(variant: str) -> dict[str, bool]:
@@ -114,14 +114,18 @@ def test_no_license_file_when_none_is_chosen(template, tmp_path):
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_workflows_pass_the_schema_and_zizmor(rendered, variant):
+def test_workflows_and_dependabot_pass_their_schemas_and_zizmor(rendered, variant):
     project = rendered(variant)
     workflows = sorted(str(p) for p in (project / ".github/workflows").glob("*.yml"))
     assert len(workflows) == 2, workflows
+    dependabot = yaml.safe_load((project / ".github/dependabot.yml").read_text())
+    assert {update["package-ecosystem"] for update in dependabot["updates"]} == {"github-actions", "uv"}
+    assert all(update["groups"] for update in dependabot["updates"]), "grouped: a few pull requests a week, not dozens"
     bin_dir = Path(PYTHON).parent
     checks = [
         [str(bin_dir / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *workflows],
-        [str(bin_dir / "zizmor"), "--offline", str(project / ".github/workflows")],
+        [str(bin_dir / "check-jsonschema"), "--builtin-schema", "vendor.dependabot", ".github/dependabot.yml"],
+        [str(bin_dir / "zizmor"), "--offline", str(project / ".github")],
     ]
     for command in checks:
         result = subprocess.run(command, cwd=project, capture_output=True, text=True)
@@ -131,7 +135,7 @@ def test_workflows_pass_the_schema_and_zizmor(rendered, variant):
 def test_make_lint_and_pre_commit_run_the_same_ruff(rendered):
     """One set of rules: the ruff pyproject pins (make lint), the pre-commit hook's, and the one the tests lint with."""
     project = rendered("image_classifier")
-    dev = tomllib.loads((project / "pyproject.toml").read_text())["project"]["optional-dependencies"]["dev"]
+    dev = tomllib.loads((project / "pyproject.toml").read_text())["dependency-groups"]["dev"]
     pinned = next(dep.split(";")[0].removeprefix("ruff==").strip() for dep in dev if dep.startswith("ruff=="))
     hooks = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())["repos"]
     hook = next(repo["rev"] for repo in hooks if repo["repo"].endswith("/ruff-pre-commit"))
