@@ -6,17 +6,32 @@ import shutil
 import copier
 import pytest
 import yaml
+from packaging.version import Version
 
 from .conftest import VARIANTS, git, render
 
 NEW_HEADER = "# Template v0.2.0: a new first line in params.yaml.\n"
 
 
+def release(source, tag: str) -> None:
+    """Tag a release as docs/development.md says to: an annotated PEP 440 tag, which copier orders releases by."""
+    assert Version(tag) > max((Version(t) for t in git(source, "tag", "--list").split()), default=Version("0"))
+    git(source, "tag", "-a", tag, "-m", f"Release {tag}")
+
+
+def answered_commit(project) -> str:
+    """The template version the project was rendered from, as copier records it for the next update."""
+    return yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"]
+
+
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_update_brings_template_changes_and_keeps_user_edits(template, tmp_path, variant):
-    source = shutil.copytree(template, tmp_path / "template")
-    git(source, "tag", "v0.1.0")
+    """A project rendered from release v0.1.0 updates to release v0.2.0: two real tags of a throwaway template."""
+    source = shutil.copytree(template, tmp_path / "template")  # its own repository: tags stay out of this checkout
+    release(source, "v0.1.0")
     project = render(source, tmp_path / "project", variant, vcs_ref="v0.1.0")
+    # The tag itself, not a describe string (v0.1.0-1-g...) or a 0.0.0.post... version: the update starts from it.
+    assert answered_commit(project) == "v0.1.0"
     git(project, "init", "-q")
     git(project, "add", "-A")
     git(project, "commit", "-qm", "Rendered from the template")
@@ -44,9 +59,11 @@ def test_update_brings_template_changes_and_keeps_user_edits(template, tmp_path,
         template_params.write_text(NEW_HEADER + template_params.read_text())
     git(source, "add", "-A")
     git(source, "commit", "-qm", "Template v0.2.0")
-    git(source, "tag", "v0.2.0")
+    release(source, "v0.2.0")
 
+    # As users run it (`copier update`, no --vcs-ref): copier moves to the newest release tag.
     copier.run_update(project, defaults=True, overwrite=True, unsafe=False, quiet=True)
+    assert answered_commit(project) == "v0.2.0"
 
     assert (project / "CONTRIBUTING.md").read_text().startswith("# Contributing")
     assert "Template v0.2.0 was here." in (project / "README.md").read_text()
@@ -54,7 +71,6 @@ def test_update_brings_template_changes_and_keeps_user_edits(template, tmp_path,
     assert merged.startswith(NEW_HEADER) and mine in merged
     assert yaml.safe_load(merged)["train"]["epochs"] == int(mine.split()[-1])
     assert "# my own note: try mixup next" in train.read_text()
-    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == "v0.2.0"
     for path in (project / "README.md", params, train):
         assert "<<<<<<<" not in path.read_text(), path
 
