@@ -1,6 +1,7 @@
 """Each rendered project's own `make` targets, as its user runs them: lint, tests, and the sample pipeline."""
 
 import json
+import re
 import subprocess
 
 import pytest
@@ -47,3 +48,10 @@ def test_generated_project_lints_tests_and_runs_its_pipeline(template, tmp_path,
     assert not list((project / "models").rglob("*.pkl"))
     params = (project / "params.yaml").read_text()
     assert "source: sample" not in params.split("smoke:")[0], "make smoke must leave params.yaml as it was"
+
+    # A bad value stops `make train` before DVC starts a stage, naming the key.
+    (project / "params.yaml").write_text(re.sub(r"^  epochs: \d+$", "  epochs: -3", params, count=1, flags=re.M))
+    refused = subprocess.run(["make", "train", f"PYTHON={PYTHON}"], cwd=project, capture_output=True, text=True)
+    assert refused.returncode != 0
+    assert "train.epochs = -3 is not allowed" in refused.stderr, refused.stdout + refused.stderr
+    assert "Running stage" not in refused.stdout + refused.stderr
