@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastai.data.external import untar_data
 
-from .data import RAW, DataError
+from .sources import RAW, DataError
 
 
 def fetch(url: str, raw: Path = RAW) -> Path:
