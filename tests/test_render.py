@@ -1,5 +1,6 @@
 """Every variant renders into a complete, lint-clean project holding its own files and no other variant's."""
 
+import ast
 import re
 import subprocess
 import tomllib
@@ -27,6 +28,10 @@ SKELETON = [
     "tests/conftest.py",
 ]
 STAGES = ["prepare", "train", "evaluate", "export", "predict", "params", "bundle", "deploy"]
+PIPELINE_STAGES = {"prepare", "train", "evaluate", "export"}  # the dvc.yaml stages: none imports another
+# Imported by stages but no dvc.yaml dep: params.py only reads params.yaml (DVC tracks the values under `params:`),
+# progress.py only prints, __init__.py only quiets warnings.
+NOT_DEPS = {"params", "progress", "__init__"}
 TARGETS = ["setup", "data", "train", "exp", "smoke", "demo", "bundle", "deploy", "test", "lint", "format"]
 
 
@@ -88,6 +93,60 @@ def test_make_help_lists_the_targets(rendered, variant):
     out = subprocess.run(["make", "help"], cwd=rendered(variant), capture_output=True, text=True, check=True).stdout
     listed = re.findall(r"^\s*(?:\x1b\[\d+m)?([a-z-]+)", out, flags=re.M)
     assert set(TARGETS) <= set(listed), out
+
+
+def package_imports(package: Path) -> dict[str, set[str]]:
+    """{module: the package's modules it imports} for a flat package, read with ast (imports in functions too)."""
+    modules = {path.stem for path in package.glob("*.py")}
+    graph = {}
+    for name in modules:
+        found = set()
+        for node in ast.walk(ast.parse((package / f"{name}.py").read_text())):
+            if isinstance(node, ast.Import):
+                found |= {alias.name.split(".")[1] for alias in node.names if alias.name.startswith(f"{package.name}.")}
+            elif isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith(package.name)):
+                base = (node.module or "").removeprefix(package.name).strip(".")
+                if base:  # from .x import y
+                    found.add(base.split(".")[0])
+                else:  # from . import x, from <package> import x
+                    found |= {alias.name for alias in node.names} & modules
+        graph[name] = found
+    return graph
+
+
+def reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen, todo = {start}, [start]
+    while todo:
+        new = graph[todo.pop()] - seen
+        seen |= new
+        todo += new
+    return seen
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_no_stage_imports_a_stage_and_shared_modules_import_no_variant_module(rendered, variant):
+    graph = package_imports(rendered(variant) / "src/my_capstone")
+    for stage in PIPELINE_STAGES & graph.keys():
+        assert not graph[stage] & (PIPELINE_STAGES - {stage}), f"{variant}: {stage}.py imports {graph[stage]}"
+    # Shared: a template file with no variant condition in its name. It may import only other shared modules.
+    package = REPO / "template/src/{{package_name}}"
+    shared = {path.name.split(".")[0] for path in package.iterdir() if "{%" not in path.name}
+    for module in shared & graph.keys():
+        assert graph[module] <= shared, f"{variant}: shared {module}.py imports {sorted(graph[module] - shared)}"
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_dvc_deps_are_the_modules_each_stage_imports(rendered, variant):
+    """A stage re-runs when code it runs changes, and only then: its deps list exactly what it imports, at any depth."""
+    project = rendered(variant)
+    graph = package_imports(project / "src/my_capstone")
+    stages = yaml.safe_load((project / "dvc.yaml").read_text())["stages"]
+    assert set(stages) == PIPELINE_STAGES
+    for name, stage in stages.items():
+        assert stage["cmd"] == f"python -m my_capstone.{name}"
+        listed = {dep for dep in stage["deps"] if dep.startswith("src/")}
+        wanted = {f"src/my_capstone/{module}.py" for module in reachable(graph, name) - NOT_DEPS}
+        assert listed == wanted, f"{variant}: {name} lacks {sorted(wanted - listed)}, extra {sorted(listed - wanted)}"
 
 
 def test_answers_flow_into_the_project(template, tmp_path):
