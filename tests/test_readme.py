@@ -48,7 +48,8 @@ def quick_start(readme: str) -> list[str]:
 
 
 def run(command: str, project: Path, env: dict[str, str]) -> str:
-    result = subprocess.run(command, shell=True, cwd=project, env=env, capture_output=True, text=True)
+    # A bound, so a stalled download fails this test with its output instead of hanging the suite.
+    result = subprocess.run(command, shell=True, cwd=project, env=env, capture_output=True, text=True, timeout=1200)
     assert result.returncode == 0, f"{command} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result.stdout
 

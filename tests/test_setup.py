@@ -96,7 +96,9 @@ def test_a_missing_python_says_which_and_what_to_do(project, tmp_path):
 
 def test_without_uv_setup_says_how_to_get_it(project, tmp_path):
     path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if not (os.path.exists(f"{p}/uv")))
-    result = subprocess.run(["make", "setup"], cwd=project, env={**os.environ, "PATH": path}, capture_output=True, text=True)
+    result = subprocess.run(
+        ["make", "setup"], cwd=project, env={**os.environ, "PATH": path}, capture_output=True, text=True
+    )
     assert result.returncode != 0
     assert "pip install uv" in result.stdout
 
