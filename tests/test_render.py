@@ -29,9 +29,10 @@ SKELETON = [
 ]
 STAGES = ["prepare", "train", "evaluate", "export", "predict", "params", "bundle", "deploy"]
 PIPELINE_STAGES = {"prepare", "train", "evaluate", "export"}  # the dvc.yaml stages: none imports another
-# Imported by stages but no dvc.yaml dep: params.py only reads params.yaml (DVC tracks the values under `params:`),
-# progress.py only prints, __init__.py only quiets warnings.
-NOT_DEPS = {"params", "progress", "__init__"}
+# Imported by stages but no dvc.yaml dep: params.py, schema.py and archs.py only read and check params.yaml (DVC
+# tracks the values under `params:`), paths.py names the files dvc.yaml names itself (its outs), progress.py only
+# prints, __init__.py only quiets warnings. None of them changes what a stage computes.
+NOT_DEPS = {"params", "schema", "archs", "paths", "progress", "__init__"}
 TARGETS = ["setup", "data", "train", "exp", "smoke", "demo", "bundle", "deploy", "test", "lint", "format"]
 
 

@@ -8,11 +8,12 @@ from pathlib import Path
 
 from fastai.data.external import untar_data
 
-from .sources import RAW, DataError
+from .sources import DataError
 
 
-def fetch(url: str, raw: Path = RAW) -> Path:
-    """The folder the archive at `url` extracts to, downloading and extracting it the first time only."""
+def fetch(url: str, raw: Path) -> Path:
+    """The folder the archive at `url` extracts to below `raw` (paths.raw), downloading and extracting it the
+    first time only."""
     try:
         return untar_data(url, base=str(raw.absolute()), data=raw.absolute() / "extracted")
     # No network, a 404, a broken archive, or fastdownload's plain Exception for a file that fails its checksum:

@@ -1,7 +1,6 @@
-"""Where the data lives, and the checks every data folder gets: what each variant's data module builds on.
+"""The checks every data folder gets, and the error they raise: what each variant's data module builds on.
 
-prepare writes data/prepared (a DVC output, rebuilt from scratch each run); downloads and generated samples stay in
-data/raw (kept between runs, outside DVC). Hidden files and folders (.DS_Store, .ipynb_checkpoints/, .git/) are
+Hidden files and folders (.DS_Store, .ipynb_checkpoints/, .git/) are
 never data: a folder scan does not even enter them, so a notebook's checkpoints never become a class or an example.
 """
 
@@ -11,8 +10,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-RAW = Path("data/raw")
-PREPARED = Path("data/prepared")
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 
 
