@@ -1,10 +1,16 @@
 """Each rendered project's own `make` targets, as its user runs them: lint, tests, and the sample pipeline."""
 
+import hashlib
 import json
+import os
 import re
+import shlex
+import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
+import yaml
 
 from .conftest import PYTHON, VARIANTS, git, render
 
@@ -26,15 +32,34 @@ def numbers(tree, path=()):
         yield path[-1], tree
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_generated_project_lints_tests_and_runs_its_pipeline(template, tmp_path, variant):
-    project = render(template, tmp_path / "project", variant)
+class Generated:
+    """A rendered, committed project shared by this module's tests of one variant; `smoked()` runs make smoke once."""
+
+    def __init__(self, variant: str, path: Path):
+        self.variant, self.path, self.has_smoked = variant, path, False
+
+    def smoked(self) -> Path:
+        if not self.has_smoked:
+            make(self.path, "smoke")
+            self.has_smoked = True
+        return self.path
+
+
+@pytest.fixture(scope="module", params=VARIANTS)
+def generated(request, template, tmp_path_factory) -> Generated:
+    """Each test leaves the project as it found it, params.yaml included. The project sits alone in a fresh temp
+    folder: its default DVC remote (`../<slug>-dvc-storage`) lands beside it, inside that folder."""
+    project = render(template, tmp_path_factory.mktemp(request.param) / "project", request.param)
     git(project, "init", "-q")
     git(project, "add", "-A")
     git(project, "commit", "-qm", "Rendered from the template")
+    return Generated(request.param, project)
 
+
+def test_generated_project_lints_tests_and_runs_its_pipeline(generated):
+    project, variant = generated.path, generated.variant
     make(project, "test")
-    make(project, "smoke")
+    generated.smoked()
     make(project, "lint")  # after the pipeline: its outputs (dvclive/, data/, ...) must not confuse the linters
 
     shown = subprocess.run(
@@ -55,3 +80,108 @@ def test_generated_project_lints_tests_and_runs_its_pipeline(template, tmp_path,
     assert refused.returncode != 0
     assert "train.epochs = -3 is not allowed" in refused.stderr, refused.stdout + refused.stderr
     assert "Running stage" not in refused.stdout + refused.stderr
+    (project / "params.yaml").write_text(params)
+
+
+def dvc(project: Path, *args: str) -> str:
+    result = subprocess.run([PYTHON, "-m", "dvc", *args], cwd=project, capture_output=True, text=True)
+    assert result.returncode == 0, f"dvc {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result.stdout
+
+
+def cached_outputs(project: Path) -> list[Path]:
+    """Every stage output DVC caches, hence pushes (scratch outs with `cache: false` are not), from dvc.yaml."""
+    outs = []
+    for stage in yaml.safe_load((project / "dvc.yaml").read_text())["stages"].values():
+        for out in stage.get("outs", []):
+            path, options = (out, {}) if isinstance(out, str) else next(iter(out.items()))
+            if (options or {}).get("cache", True):
+                outs.append(project / path)
+    return outs
+
+
+def sha256_of_files(project: Path, paths: list[Path]) -> dict[str, str]:
+    files = {f for p in paths for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file() and f.name != ".gitignore"}
+    return {str(f.relative_to(project)): hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(files)}
+
+
+def test_push_wipe_pull_gives_back_every_byte_and_a_rerun_runs_nothing(generated):
+    project = generated.smoked()
+    name, url, *_ = dvc(project, "remote", "list").split()
+    remote = (project / ".dvc" / url).resolve()  # a relative url is relative to .dvc/ (dvc prints it absolute)
+    assert remote.is_relative_to(project.parent), f"the default remote {name} ({remote}) is outside the test folder"
+
+    outputs = [*cached_outputs(project), project / "models"]
+    before = sha256_of_files(project, outputs)
+    assert "models/model.json" in before and any(key.startswith("data/prepared/") for key in before), before
+    dvc(project, "push")
+    assert any(path.is_file() for path in remote.rglob("*")), f"dvc push left {remote} empty"
+
+    cache = Path(dvc(project, "cache", "dir").strip())
+    assert cache.is_dir() and cache.is_relative_to(project), cache
+    for path in [cache, *outputs]:
+        shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+    dvc(project, "pull")
+    assert sha256_of_files(project, outputs) == before
+
+    # The commands a user re-runs, with nothing changed since, skip every stage: `make smoke`, and `make train`
+    # once params.yaml holds the smoke settings (what the pipeline last ran with).
+    params = (project / "params.yaml").read_text()
+    again = make(project, "smoke")
+    assert "Running stage" not in again, again
+    assert again.count("didn't change, skipping") >= 4, again
+    assert (project / "params.yaml").read_text() == params
+    tree = yaml.safe_load(params)
+    for dotted, value in tree["smoke"].items():
+        *parents, leaf = dotted.split(".")
+        node = tree
+        for key in parents:
+            node = node[key]
+        node[leaf] = value
+    (project / "params.yaml").write_text(yaml.safe_dump(tree, sort_keys=False))
+    try:
+        again = make(project, "train")
+    finally:
+        (project / "params.yaml").write_text(params)
+    assert "Running stage" not in again, again
+    assert "Data and pipelines are up to date" in again, again
+    assert sha256_of_files(project, outputs) == before
+
+
+def experiments(project: Path) -> dict[str, dict]:
+    """{name: its `dvc exp show --json` data} for the experiments of every commit."""
+    out = {}
+    for commit in json.loads(dvc(project, "exp", "show", "--json")):
+        for experiment in commit.get("experiments") or []:
+            for rev in experiment["revs"]:
+                out[rev.get("name") or rev["rev"]] = rev["data"]
+    return out
+
+
+def test_queued_experiments_run_in_parallel_and_are_compared(generated):
+    """`make queue` with a DVC grid (one experiment per value), `make queue-run JOBS=2`, `make exps`. The queued
+    runs stop after the train stage (its DVCLive metrics are the experiment's): evaluate and export would add time,
+    not coverage of the queue."""
+    project = generated.path
+    smoke = subprocess.run(
+        [PYTHON, "-m", "my_capstone.params", "--smoke-args"],
+        cwd=project,
+        env={**os.environ, "PYTHONPATH": str(project / "src")},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    known = set(experiments(project))
+    grid = ["train", *shlex.split(smoke), "-S", "train.epochs=1", "-S", "train.lr=1e-3,1e-2"]  # later -S wins
+    queued = make(project, "queue", f"ARGS={shlex.join(grid)}")
+    assert queued.count("Queued experiment") == 2, queued
+    make(project, "queue-run", "JOBS=2")
+
+    new = {name: data for name, data in experiments(project).items() if name not in known}
+    assert len(new) == 2, new.keys()
+    lrs = sorted(data["params"]["params.yaml"]["data"]["train"]["lr"] for data in new.values())
+    assert lrs == [1e-3, 1e-2], lrs
+    for name, data in new.items():
+        metrics = dict(numbers(data.get("metrics") or {}))
+        assert any(HEADLINE[generated.variant] in key for key in metrics), (name, metrics)
+    assert "Experiment" in make(project, "exps")

@@ -33,7 +33,8 @@ PIPELINE_STAGES = {"prepare", "train", "evaluate", "export"}  # the dvc.yaml sta
 # tracks the values under `params:`), paths.py names the files dvc.yaml names itself (its outs), progress.py only
 # prints, __init__.py only quiets warnings. None of them changes what a stage computes.
 NOT_DEPS = {"params", "schema", "archs", "paths", "progress", "__init__"}
-TARGETS = ["setup", "data", "train", "exp", "smoke", "demo", "bundle", "deploy", "test", "lint", "format"]
+TARGETS = ["setup", "data", "train", "exp", "queue", "queue-run", "exps", "smoke", "demo", "bundle", "deploy"]
+TARGETS += ["test", "lint", "format"]
 
 
 def conditional_files(variant: str) -> dict[str, bool]:

@@ -32,7 +32,12 @@ def log_epochs(learn: Learner) -> None:
     if interactive():
         return
     learn.remove_cb(ProgressCallback)
-    learn.logger = lambda values: print(epoch_line(learn, values), flush=True)
+
+    def log(values: list) -> None:
+        if len(values) > 2:  # [epoch, time] alone: an epoch skipped when resuming (resume.py), nothing to say
+            print(epoch_line(learn, values), flush=True)
+
+    learn.logger = log
 
 
 def bar_if_interactive(learn: Learner) -> contextlib.AbstractContextManager:

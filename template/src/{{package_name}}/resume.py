@@ -1,0 +1,179 @@
+"""Resumable training: the train stage's whole state after every epoch, picked up again after an interruption.
+
+After each epoch, rank 0 writes paths.state/state.pt (weights, optimizer, RNG states, EMA weights where used) and
+state.json (epochs done, and the data and train params they ran with). Each is written aside, then renamed into
+place, so a kill mid-write leaves the previous epoch's state whole; state.json is renamed last and names the epoch
+of the state.pt beside it. state.pt holds tensors and numbers only: `torch.load(weights_only=True)` reads it, no
+pickled objects. dvc.yaml marks the folder `persist: true`, so DVC keeps it when it runs the stage again; a run
+that finishes deletes it. The same command after a crash (`make train`, `make smoke`) continues after the last
+complete epoch; changed params start afresh, and say which.
+"""
+
+import dataclasses
+import json
+import os
+import random
+import shutil
+from pathlib import Path
+
+import numpy as np
+import torch
+from fastai.callback.core import Callback
+from fastai.torch_core import rank_distrib
+
+IGNORED = {"train.num_workers"}  # may change between runs: they do not change what is learned
+
+
+@dataclasses.dataclass
+class Start:
+    """Where a run starts: `done` epochs of `total` already trained, with `state` to load (None: from scratch)."""
+
+    done: int = 0
+    state: dict | None = None
+
+
+def settings(params) -> dict[str, object]:
+    """The dotted data and train params a state belongs to."""
+    sections = {"data": dataclasses.asdict(params.data), "train": dataclasses.asdict(params.train)}
+    return {f"{name}.{key}": value for name, section in sections.items() for key, value in section.items()}
+
+
+def start(folder: Path, params, total: int) -> Start:
+    """The saved state of an interrupted run of the same params, or a fresh start; prints what it decided. Every
+    process of a distributed run reads it (they must skip the same epochs); rank 0 alone speaks and deletes."""
+    main = rank_distrib() == 0
+    info_file = folder / "state.json"
+    if not info_file.exists():
+        return Start()
+    info = json.loads(info_file.read_text())
+    now, then = settings(params), info["params"]
+    changed = sorted(k for k in now.keys() | then.keys() if k not in IGNORED and now.get(k) != then.get(k))
+    if changed:
+        shown = ", ".join(f"{k} ({then.get(k)!r} -> {now.get(k)!r})" for k in changed[:4])
+        if main:
+            print(f"not resuming the interrupted run in {folder}/: {shown} changed since; starting from epoch 0")
+            clear(folder)
+        return Start()
+    try:
+        state = torch.load(folder / "state.pt", map_location="cpu", weights_only=True)
+    except Exception as error:  # a file from elsewhere, or damaged on disk: the run itself is not lost
+        if main:
+            print(f"not resuming: {folder}/state.pt cannot be read ({type(error).__name__}); starting from epoch 0")
+            clear(folder)
+        return Start()
+    if main:
+        print(f"resuming from epoch {info['done']}/{total}: the last one completed before the interruption ({folder}/)")
+    return Start(info["done"], state)
+
+
+def rewind(live, done: int) -> None:
+    """Go on with the DVCLive curves after the `done` epochs of the saved state. Rows an interrupted run logged past
+    them (an epoch that ended but was killed before its state was saved) are dropped: no step is logged twice."""
+    for tsv in Path(live.plots_dir, "metrics").rglob("*.tsv"):
+        header, *rows = tsv.read_text().splitlines()
+        step = header.split("\t").index("step")
+        tsv.write_text("\n".join([header, *(row for row in rows if int(row.split("\t")[step]) < done)]) + "\n")
+    live.step = done
+
+
+def clear(folder: Path) -> None:
+    """Delete the saved state but keep the folder, with a note: dvc.yaml declares it, so it must exist after a run."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "README.txt").write_text("The train stage's state while a run is in progress (resume.py): none now.\n")
+
+
+def python_rng(state: tuple) -> list:
+    version, internal, gauss_next = state
+    return [version, torch.tensor(internal, dtype=torch.int64), gauss_next]
+
+
+def python_rng_state(saved: list) -> tuple:
+    version, internal, gauss_next = saved
+    return version, tuple(internal.tolist()), gauss_next
+
+
+def loaders(learn) -> list:
+    return [getattr(dl, "dl", dl) for dl in learn.dls.loaders]  # DistributedDL wraps the DataLoader
+
+
+def rng_state(learn) -> dict:
+    """The random generators training draws from, as tensors and numbers: torch's, numpy's and Python's (what
+    fastai's set_seed seeds), and each DataLoader's own, which shuffles the next epoch."""
+    _, keys, pos, has_gauss, gauss = np.random.get_state()
+    state = {
+        "torch": torch.get_rng_state(),
+        "numpy": [torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, gauss],
+        "python": python_rng(random.getstate()),
+        "loaders": [python_rng(dl.rng.getstate()) for dl in loaders(learn)],
+    }
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(learn, state: dict) -> None:
+    torch.set_rng_state(state["torch"])
+    keys, pos, has_gauss, gauss = state["numpy"]
+    np.random.set_state(("MT19937", keys.numpy().astype(np.uint32), pos, has_gauss, gauss))
+    random.setstate(python_rng_state(state["python"]))
+    for dl, saved in zip(loaders(learn), state["loaders"], strict=True):
+        dl.rng.setstate(python_rng_state(saved))
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def restore(learn, state: dict, with_opt: bool = True) -> None:
+    """Weights, random generators and (with_opt) optimizer moments as they were after the last completed epoch.
+    Without with_opt the optimizer starts afresh, as it does at the start of each of fine_tune's fits."""
+    learn.model.load_state_dict(state["model"])
+    if with_opt:
+        if learn.opt is None:
+            learn.create_opt()
+        # Only the per-parameter state: the hyper-parameters (lr, mom) are set again by the one-cycle schedule.
+        learn.opt.load_state_dict({"state": state["opt"], "hypers": learn.opt.hypers})
+    set_rng_state(learn, state["rng"])
+
+
+class SaveState(Callback):
+    """After every epoch this run trains (not the ones it skips when resuming), save the state to `folder`.
+
+    `before` counts the epochs of earlier fits in the same run (fine_tune's frozen epochs); `extra` holds more
+    objects with a state_dict() to keep (the EMA weights). Given the `state` it resumes (skip > 0), it also puts
+    back the Recorder's smoothed training loss, so that the train_loss curve goes on as if never interrupted."""
+
+    order = 90  # after the Recorder, the EMA and DVCLive callbacks have seen the epoch
+
+    def __init__(self, folder: Path, params, skip=0, before=0, extra: dict | None = None, state: dict | None = None):
+        self.folder, self.params, self.skip, self.before, self.extra = folder, params, skip, before, extra or {}
+        self.resumed = state if skip else None
+
+    def before_fit(self):
+        if self.resumed is not None:  # after the Recorder's own before_fit has reset it
+            value, count = self.resumed["smooth_loss"]
+            self.learn.recorder.smooth_loss.val, self.learn.recorder.smooth_loss.count = torch.tensor(value), count
+
+    def after_epoch(self):
+        if self.epoch < self.skip or rank_distrib():
+            return
+        model = getattr(self.learn.model, "module", self.learn.model)  # unwrapped from DistributedDataParallel
+        state = {
+            "model": model.state_dict(),
+            "opt": self.learn.opt.state_dict()["state"],
+            "rng": rng_state(self.learn),
+            "smooth_loss": [float(self.learn.recorder.smooth_loss.val), self.learn.recorder.smooth_loss.count],
+            **{name: obj.state_dict() for name, obj in self.extra.items()},
+        }
+        self.folder.mkdir(parents=True, exist_ok=True)
+        info = {"done": self.before + self.epoch + 1, "params": settings(self.params)}
+        atomic_write(self.folder / "state.pt", lambda path: torch.save(state, path))
+        atomic_write(self.folder / "state.json", lambda path: path.write_text(json.dumps(info, indent=1) + "\n"))
+
+
+def atomic_write(target: Path, write) -> None:
+    """write(a temporary path beside target), then rename it over target: readers see the old file or the new."""
+    tmp = target.with_name(f".{target.name}.tmp")
+    write(tmp)
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())  # on disk before the rename, or a power cut could leave an empty file named state.pt
+    os.replace(tmp, target)
