@@ -6,6 +6,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -158,6 +159,18 @@ def experiments(project: Path) -> dict[str, dict]:
     return out
 
 
+def stop_workers(project: Path) -> None:
+    """End the queue workers `make queue-run` left behind in `project` (an idle one can outlive `dvc queue stop`)."""
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            inside = Path(os.readlink(proc / "cwd")).is_relative_to(project)
+        except OSError:
+            continue
+        if "queue-worker" in cmdline and inside:
+            os.kill(int(proc.name), signal.SIGTERM)
+
+
 def test_queued_experiments_run_in_parallel_and_are_compared(generated):
     """`make queue` with a DVC grid (one experiment per value), `make queue-run JOBS=2`, `make exps`. The queued
     runs stop after the train stage (its DVCLive metrics are the experiment's): evaluate and export would add time,
@@ -175,7 +188,15 @@ def test_queued_experiments_run_in_parallel_and_are_compared(generated):
     grid = ["train", *shlex.split(smoke), "-S", "train.epochs=1", "-S", "train.lr=1e-3,1e-2"]  # later -S wins
     queued = make(project, "queue", f"ARGS={shlex.join(grid)}")
     assert queued.count("Queued experiment") == 2, queued
-    make(project, "queue-run", "JOBS=2")
+    # DVC's queue workers are background processes that outlive `make queue-run` (an idle one may linger until it
+    # is told to stop): they must not hold this test's output pipes open, so their output goes to a file.
+    log = project.parent / "queue-run.log"
+    with log.open("w") as out:
+        ran = subprocess.run(
+            ["make", "queue-run", "JOBS=2", f"PYTHON={PYTHON}"], cwd=project, stdout=out, stderr=subprocess.STDOUT
+        )
+    stop_workers(project)
+    assert ran.returncode == 0, log.read_text()[-3000:]
 
     new = {name: data for name, data in experiments(project).items() if name not in known}
     assert len(new) == 2, new.keys()
