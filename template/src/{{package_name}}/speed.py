@@ -1,5 +1,5 @@
-"""What makes training fast on a CUDA GPU: mixed precision, channels_last, pinned memory. Each is on by default
-(the first two are params); on a CPU none applies and training runs in plain float32, as written.
+"""What makes training fast on a CUDA GPU: mixed precision and channels_last, both params on by default (pinned
+memory is set where the DataLoaders are built, in data.py). On a CPU neither applies: training runs in float32.
 
 benchmarks/gpu_check.py measures the result against a plain PyTorch AMP loop on the same model.
 """
@@ -8,11 +8,6 @@ import torch
 from fastai.callback.core import Callback
 from fastai.callback.fp16 import MixedPrecision
 from fastai.learner import Learner
-
-
-def pin_memory() -> bool:
-    """DataLoader(pin_memory=...): page-locked batches copy to a GPU faster; pointless (and a warning) without one."""
-    return torch.cuda.is_available()
 
 
 def use_mixed_precision(learn: Learner, enabled: bool) -> str:
