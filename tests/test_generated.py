@@ -84,6 +84,16 @@ def test_generated_project_lints_tests_and_runs_its_pipeline(generated):
     (project / "params.yaml").write_text(params)
 
 
+def write_smoke_settings(project: Path, **dotted) -> None:
+    """params.yaml with its own `smoke:` settings (and `dotted` overrides such as train.epochs) written in: what
+    `make smoke` runs, as a plain `make train` would run it."""
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    for key, value in {**params["smoke"], **dotted}.items():
+        section, name = key.split(".")
+        params[section][name] = value
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+
 def dvc(project: Path, *args: str) -> str:
     result = subprocess.run([PYTHON, "-m", "dvc", *args], cwd=project, capture_output=True, text=True)
     assert result.returncode == 0, f"dvc {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
@@ -132,14 +142,7 @@ def test_push_wipe_pull_gives_back_every_byte_and_a_rerun_runs_nothing(generated
     assert "Running stage" not in again, again
     assert again.count("didn't change, skipping") >= 4, again
     assert (project / "params.yaml").read_text() == params
-    tree = yaml.safe_load(params)
-    for dotted, value in tree["smoke"].items():
-        *parents, leaf = dotted.split(".")
-        node = tree
-        for key in parents:
-            node = node[key]
-        node[leaf] = value
-    (project / "params.yaml").write_text(yaml.safe_dump(tree, sort_keys=False))
+    write_smoke_settings(project)
     try:
         again = make(project, "train")
     finally:

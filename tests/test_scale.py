@@ -6,21 +6,11 @@ import re
 import subprocess
 
 import pytest
-import yaml
 
 from .conftest import PYTHON, VARIANTS, git, render
-from .test_generated import make
+from .test_generated import make, write_smoke_settings
 
 EPOCHS = 4
-
-
-def smoke_params(project, epochs: int) -> None:
-    """params.yaml with its own smoke settings written in, and `epochs` epochs: a small real `make train`."""
-    params = yaml.safe_load((project / "params.yaml").read_text())
-    for dotted, value in {**params["smoke"], "train.epochs": epochs}.items():
-        section, key = dotted.split(".")
-        params[section][key] = value
-    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
 
 def kill_training_after(project, line: str) -> str:
@@ -56,7 +46,7 @@ def test_two_processes_then_a_killed_run_resumes(template, tmp_path, variant):
     assert "training in 2 processes (CPU, gloo)" in out
     assert json.loads((project / "models/model.json").read_text())["world_size"] == 2
 
-    smoke_params(project, EPOCHS)
+    write_smoke_settings(project, **{"train.epochs": EPOCHS})  # a small real `make train`
     first = kill_training_after(project, rf"^epoch [2-{EPOCHS - 1}]/{EPOCHS}:")
     assert f"epoch {EPOCHS}/{EPOCHS}" not in first
     again = make(project, "train")
