@@ -195,11 +195,11 @@ def bundle(project: Path = Path("."), workspace: Path | None = None, dest: Path 
     meta = json.loads((models / "model.json").read_text())
     python_version = (project / ".python-version").read_text().strip()  # what the project runs on, uv's pin
     # The evaluation's pictures (sample grid, confusion matrix, ...) go next to its numbers on the card.
-    images = []
-    for picture in sorted((workspace / "eval/plots/images").glob("*.png")):
-        images.append(f"images/{picture.name}")
+    pictures = sorted((workspace / "eval/plots/images").glob("*.png"))
+    images = [f"images/{picture.name}" for picture in pictures]
+    for picture, image in zip(pictures, images, strict=True):
         (dest / "images").mkdir(exist_ok=True)
-        shutil.copy(picture, dest / images[-1])
+        shutil.copy(picture, dest / image)
     card = model_card(pyproject, python_version, meta, metrics(project, workspace), images)
     (dest / "README.md").write_text(card)
     return dest
