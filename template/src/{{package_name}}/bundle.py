@@ -43,9 +43,10 @@ def read_pyproject(project: Path) -> dict:
 
 def requirements(project: dict) -> list[str]:
     """The project's own serving dependencies, pinned to the versions this environment runs, CPU torch."""
-    lines = ["--extra-index-url https://download.pytorch.org/whl/cpu"]  # CPU wheels: the free Space has no GPU
-    for dep in project["dependencies"]:
-        name = Requirement(dep).name
+    names = [Requirement(dep).name for dep in project["dependencies"]]
+    # CPU wheels where serving needs torch: the free Space has no GPU (the classifiers serve ONNX, without torch).
+    lines = ["--extra-index-url https://download.pytorch.org/whl/cpu"] if "torch" in names else []
+    for dep, name in zip(project["dependencies"], names, strict=True):
         if name.lower() in PROVIDED_BY_SPACE:
             continue
         try:
