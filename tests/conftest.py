@@ -89,3 +89,34 @@ def flags(variant: str) -> dict[str, bool]:
             expression = re.fullmatch(r"\{\{\s*(.+?)\s*\}\}", question["default"]).group(1)
             out[name] = bool(eval(expression, {}, env))  # noqa: S307 - our own copier.yml
     return out
+
+
+def make(project, *targets):
+    result = subprocess.run(["make", *targets, f"PYTHON={PYTHON}"], cwd=project, capture_output=True, text=True)
+    assert result.returncode == 0, f"make {' '.join(targets)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result.stdout
+
+
+class Generated:
+    """A rendered, committed project shared by the tests of one variant (test_generated, test_browser); `smoked()` runs
+    make smoke once."""
+
+    def __init__(self, variant: str, path: Path):
+        self.variant, self.path, self.has_smoked = variant, path, False
+
+    def smoked(self) -> Path:
+        if not self.has_smoked:
+            make(self.path, "smoke")
+            self.has_smoked = True
+        return self.path
+
+
+@pytest.fixture(scope="session", params=VARIANTS)
+def generated(request, template, tmp_path_factory) -> Generated:
+    """Each test leaves the project as it found it, params.yaml included. The project sits alone in a fresh temp
+    folder: its default DVC remote (`../<slug>-dvc-storage`) lands beside it, inside that folder."""
+    project = render(template, tmp_path_factory.mktemp(request.param) / "project", request.param)
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "Rendered from the template")
+    return Generated(request.param, project)

@@ -10,19 +10,12 @@ import signal
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
 
-from .conftest import PYTHON, VARIANTS, git, render
+from .conftest import PYTHON, make
 
 # The metric every variant's smoke run must report in `dvc metrics show`.
 HEADLINE = {"image_classifier": "accuracy", "generative_art": "loss", "speech_recognition": "accuracy"}
-
-
-def make(project, *targets):
-    result = subprocess.run(["make", *targets, f"PYTHON={PYTHON}"], cwd=project, capture_output=True, text=True)
-    assert result.returncode == 0, f"make {' '.join(targets)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    return result.stdout
 
 
 def numbers(tree, path=()):
@@ -31,30 +24,6 @@ def numbers(tree, path=()):
             yield from numbers(value, (*path, key))
     elif isinstance(tree, int | float) and not isinstance(tree, bool):
         yield path[-1], tree
-
-
-class Generated:
-    """A rendered, committed project shared by this module's tests of one variant; `smoked()` runs make smoke once."""
-
-    def __init__(self, variant: str, path: Path):
-        self.variant, self.path, self.has_smoked = variant, path, False
-
-    def smoked(self) -> Path:
-        if not self.has_smoked:
-            make(self.path, "smoke")
-            self.has_smoked = True
-        return self.path
-
-
-@pytest.fixture(scope="module", params=VARIANTS)
-def generated(request, template, tmp_path_factory) -> Generated:
-    """Each test leaves the project as it found it, params.yaml included. The project sits alone in a fresh temp
-    folder: its default DVC remote (`../<slug>-dvc-storage`) lands beside it, inside that folder."""
-    project = render(template, tmp_path_factory.mktemp(request.param) / "project", request.param)
-    git(project, "init", "-q")
-    git(project, "add", "-A")
-    git(project, "commit", "-qm", "Rendered from the template")
-    return Generated(request.param, project)
 
 
 def test_generated_project_lints_tests_and_runs_its_pipeline(generated):
