@@ -34,7 +34,7 @@ PIPELINE_STAGES = {"prepare", "train", "evaluate", "export"}  # the dvc.yaml sta
 # prints, __init__.py only quiets warnings. None of them changes what a stage computes.
 NOT_DEPS = {"params", "schema", "archs", "paths", "progress", "__init__"}
 TARGETS = ["setup", "data", "train", "exp", "queue", "queue-run", "exps", "smoke", "demo", "bundle", "deploy"]
-TARGETS += ["test", "lint", "format"]
+TARGETS += ["test", "lint", "format", "bench", "load"]
 
 
 def conditional_files(variant: str) -> dict[str, bool]:
