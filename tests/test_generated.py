@@ -143,6 +143,11 @@ def stop_workers(project: Path) -> None:
             os.kill(int(proc.name), signal.SIGTERM)
 
 
+def queue_logs(project: Path, name: str) -> str:
+    shown = subprocess.run([PYTHON, "-m", "dvc", "queue", "logs", name], cwd=project, capture_output=True, text=True)
+    return f"\n--- dvc queue logs {name}:\n{(shown.stdout + shown.stderr)[-4000:]}"
+
+
 def test_queued_experiments_run_in_parallel_and_are_compared(generated):
     """`make queue` with a DVC grid (one experiment per value), `make queue-run JOBS=2`, `make exps`. The queued
     runs stop after the train stage (its DVCLive metrics are the experiment's): evaluate and export would add time,
@@ -168,7 +173,9 @@ def test_queued_experiments_run_in_parallel_and_are_compared(generated):
             ["make", "queue-run", "JOBS=2", f"PYTHON={PYTHON}"], cwd=project, stdout=out, stderr=subprocess.STDOUT
         )
     stop_workers(project)
-    assert ran.returncode == 0, log.read_text()[-3000:]
+    failed = re.findall(r"^\w+\s+(\S+)\s.*\bFailed$", log.read_text(), re.M)  # `dvc queue status` rows
+    why = [queue_logs(project, name) for name in failed]  # what the failed experiment printed, to see why
+    assert ran.returncode == 0, log.read_text()[-3000:] + "".join(why)
 
     new = {name: data for name, data in experiments(project).items() if name not in known}
     assert len(new) == 2, new.keys()
