@@ -185,3 +185,51 @@ def test_queued_experiments_run_in_parallel_and_are_compared(generated):
         metrics = dict(numbers(data.get("metrics") or {}))
         assert any(HEADLINE[generated.variant] in key for key in metrics), (name, metrics)
     assert "Experiment" in make(project, "exps")
+
+
+# What the acceptance check and a headless CI do with a notebook: run every cell in a fresh kernel, cwd notebooks/.
+EXECUTE = """
+import sys, nbformat, nbclient
+nb = nbformat.read(sys.argv[1], as_version=4)
+nbclient.NotebookClient(nb, timeout=600, resources={"metadata": {"path": "."}}).execute()
+print("".join(o.get("text", "") for cell in nb.cells for o in cell.get("outputs", [])))
+"""
+
+
+def test_learner_loop_notebooks_run_and_make_post_shows_dvc_metrics(generated):
+    """After make smoke: make help lists the loop's targets; every notebook runs headless without touching the
+    pipeline's outputs; make post writes a draft whose figures are the ones `dvc metrics show` gives."""
+    project = generated.smoked()
+    listed = {line.split()[0] for line in make(project, "help").replace("\x1b[36m", "").splitlines() if line.strip()}
+    assert {"collect", "lab", "post"} <= listed, listed
+
+    outputs = [project / name for name in ("models", "eval", "dvclive", "data/prepared", "params.yaml", "dvc.lock")]
+    before = sha256_of_files(project, outputs)
+    notebooks = sorted((project / "notebooks").glob("*.ipynb"))
+    assert {nb.name for nb in notebooks} >= {"explore.ipynb", "cloud.ipynb"}, notebooks
+    env = {**os.environ, "PYTHONPATH": str(project / "src"), "PATH": f"{Path(PYTHON).parent}:{os.environ['PATH']}"}
+    printed = {}
+    for nb in notebooks:
+        ran = subprocess.run(
+            [PYTHON, "-c", EXECUTE, nb.name], cwd=nb.parent, env=env, capture_output=True, text=True, timeout=900
+        )
+        assert ran.returncode == 0, f"{nb.name} failed headless:\n{ran.stdout[-2000:]}\n{ran.stderr[-4000:]}"
+        printed[nb.name] = ran.stdout
+    assert sha256_of_files(project, outputs) == before, "a notebook changed the pipeline's outputs or params"
+    # The free-GPU notebook runs dry off Kaggle and Colab: it prints the commands it would run, in order.
+    steps = [re.escape(s) for s in ("git clone", "make PYTHON=", "setup", "dvc pull", "train", "dvc push")]
+    assert re.search(".*".join(steps), printed["cloud.ipynb"], re.S), printed["cloud.ipynb"]
+
+    try:
+        made = make(project, "post")
+        posts = list((project / "posts").glob("*/index.md"))
+        assert len(posts) == 1, made
+        text = posts[0].read_text()
+        front = text.split("---\n", 2)[1] if text.startswith("---\n") else ""  # YAML front matter, between ---
+        assert re.search(r"^title: \S", front, re.M) and re.search(r"^date: \d{4}-", front, re.M), text[:500]
+        figures = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", text)]
+        shown = json.loads(dvc(project, "metrics", "show", "--json"))
+        for key, value in numbers(shown):
+            assert any(abs(n - value) <= 5e-5 + 5e-4 * abs(value) for n in figures), (key, value, text)
+    finally:
+        shutil.rmtree(project / "posts", ignore_errors=True)  # the next test finds the project as this one did

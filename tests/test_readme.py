@@ -109,6 +109,13 @@ def test_readme_quick_start_works_to_the_letter(template, tmp_path, variant):
     assert ("loss" if variant == "generative_art" else "accuracy") in metrics
     if variant == "image_classifier":  # the other variants' own tests run in test_generated, shared interpreter
         run("make test", project, env)
+        # The notebook in the project's own environment (make lab's kernel), as `jupyter execute` runs it.
+        run(".venv/bin/jupyter execute notebooks/explore.ipynb", project, env)
+
+    # "make post writes a blog-post draft, posts/<slug>/index.md": from the smoke run, in the user's shell.
+    run("make post", project, env)
+    post = (project / "posts/my-capstone/index.md").read_text()
+    assert ("loss" if variant == "generative_art" else "accuracy") in post, post
 
     answer = first_answer(project, env, variant)
     if variant == "generative_art":

@@ -26,15 +26,17 @@ SKELETON = [
     ".pre-commit-config.yaml",
     "LICENSE",
     "tests/conftest.py",
+    "notebooks/explore.ipynb",
+    "notebooks/cloud.ipynb",
 ]
-STAGES = ["prepare", "train", "evaluate", "export", "predict", "params", "bundle", "deploy"]
+STAGES = ["prepare", "train", "evaluate", "export", "predict", "params", "bundle", "deploy", "collect", "post"]
 PIPELINE_STAGES = {"prepare", "train", "evaluate", "export"}  # the dvc.yaml stages: none imports another
 # Imported by stages but no dvc.yaml dep: params.py, schema.py and archs.py only read and check params.yaml (DVC
 # tracks the values under `params:`), paths.py names the files dvc.yaml names itself (its outs), progress.py only
 # prints, __init__.py only quiets warnings. None of them changes what a stage computes.
 NOT_DEPS = {"params", "schema", "archs", "paths", "progress", "__init__"}
 TARGETS = ["setup", "data", "train", "exp", "queue", "queue-run", "exps", "smoke", "demo", "bundle", "deploy"]
-TARGETS += ["test", "lint", "format", "bench", "load"]
+TARGETS += ["test", "lint", "format", "bench", "load", "collect", "lab", "post"]
 
 
 def conditional_files(variant: str) -> dict[str, bool]:
@@ -43,10 +45,10 @@ def conditional_files(variant: str) -> dict[str, bool]:
     out = {}
     for path in (REPO / "template").rglob("*"):
         rel = str(path.relative_to(REPO / "template"))
-        if match := re.search(r"\{% if (is_\w+) %\}(.+?)\{% endif %\}", rel):
-            name = rel.replace(match.group(0), match.group(2)).removesuffix(".jinja")
+        if match := re.search(r"\{% if (not )?(is_\w+) %\}(.+?)\{% endif %\}", rel):
+            name = rel.replace(match.group(0), match.group(3)).removesuffix(".jinja")
             out.setdefault(name.replace("{{package_name}}", "my_capstone"), False)
-            out[name.replace("{{package_name}}", "my_capstone")] |= values[match.group(1)]
+            out[name.replace("{{package_name}}", "my_capstone")] |= values[match.group(2)] != bool(match.group(1))
     return out
 
 
