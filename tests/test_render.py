@@ -6,6 +6,7 @@ import subprocess
 import tomllib
 from pathlib import Path
 
+import nbformat
 import pytest
 import yaml
 
@@ -225,3 +226,19 @@ def test_longest_and_awkward_answers_still_render_lint_clean(template, tmp_path,
     meta = tomllib.loads((project / "pyproject.toml").read_text())["project"]
     assert meta["description"] == AWKWARD["description"]
     assert meta["authors"][0]["name"] == AWKWARD["author_name"]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_notebooks_are_valid_and_stripped_and_stay_stripped(rendered, variant):
+    """As rendered, every notebook is valid nbformat 4 without outputs (what nbstripout leaves), and pre-commit keeps
+    it so: outputs (images, paths, timings) in git make every diff noise."""
+    project = rendered(variant)
+    notebooks = sorted((project / "notebooks").glob("*.ipynb"))
+    assert notebooks
+    for path in notebooks:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+        for cell in nb.cells:
+            assert not cell.get("outputs") and cell.get("execution_count") is None, (path.name, cell.source[:80])
+    hooks = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())["repos"]
+    assert any(hook["id"] == "nbstripout" for repo in hooks for hook in repo["hooks"]), hooks
