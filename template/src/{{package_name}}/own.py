@@ -17,6 +17,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
+from .paths import PROJECT
 from .sources import visible_files
 
 SOURCES = ".sources.csv"
@@ -134,3 +137,16 @@ class OwnFolder:
 
 def today() -> str:
     return datetime.date.today().isoformat()
+
+
+def next_step(dest: Path, params: Path = PROJECT.params) -> str:
+    """How to train on `dest`: prepare reads it only when params.yaml's data section names it, with source: folder.
+    (Read as plain YAML, the two keys every variant has: the typed params are each variant's own module.)"""
+    try:
+        data = yaml.safe_load(params.read_text())["data"]
+        source, path = data["source"], data["path"]
+    except (OSError, yaml.YAMLError, TypeError, KeyError):  # outside a project (--dest), or params.yaml broken
+        return "To train on it, set data.source: folder and data.path in params.yaml."
+    if source == "folder" and (params.parent / path).resolve() == Path(dest).resolve():
+        return "Then `make data` (it re-reads the folder) and `make train`."
+    return f"To train on it, set data.source: folder and data.path: {dest} in params.yaml, then `make train`."
