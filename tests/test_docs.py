@@ -92,3 +92,12 @@ def test_reference_names_every_params_key(variant, rendered):
         assert yaml.safe_load(default.strip("`")) == value, (
             f"{REFERENCE.name}, {variant}: `{key}` documented as {default}, params.yaml says {value!r}"
         )
+
+
+def test_reference_lists_every_choice_of_each_question():
+    rows = table("copier.yml")
+    for name in QUESTIONS:
+        choices = CONFIG[name].get("choices")
+        values = choices.values() if isinstance(choices, dict) else choices or []
+        documented = set(re.findall(r"`([^`]+)`", rows[name][-1]))  # the last column: the choices, in backticks
+        assert {str(v) for v in values} == documented, f"{REFERENCE.name}: `{name}` choices {documented}, not {values}"
