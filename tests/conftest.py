@@ -3,6 +3,7 @@
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -120,3 +121,10 @@ def generated(request, template, tmp_path_factory) -> Generated:
     git(project, "add", "-A")
     git(project, "commit", "-qm", "Rendered from the template")
     return Generated(request.param, project)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now, for a demo server a test starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -10,7 +10,6 @@ test skips, saying why, only where Playwright or a Chromium executable is missin
 import os
 import re
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import PYTHON
+from .conftest import PYTHON, free_port
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 # Headless, and quiet on a machine that reaches nothing but localhost.
@@ -35,12 +34,6 @@ VIEWPORT = {"width": 1000, "height": 700}
 SERVER_START_S = 180  # imports and the model load take ~5-10 s on a quiet machine; much longer on a busy one
 ANSWER_MS = 60_000  # the label or the gallery: ~0.1-1 s on a quiet machine
 SEED, COUNT = 7, 3  # the generative demo's request (the form's defaults are 0 and 4)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until_up(url: str, server: subprocess.Popen, log: Path) -> None:

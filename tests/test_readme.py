@@ -9,7 +9,6 @@ it has answered one request over HTTP.
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 from gradio_client import Client, handle_file
 
-from .conftest import VARIANTS, render
+from .conftest import VARIANTS, free_port, render
 
 QUICK_START = ["make setup", "make smoke", "make train", "make demo"]  # the contract of the generated README
 TEMPLATE_BIN = str(Path(sys.executable).parent)
@@ -52,12 +51,6 @@ def run(command: str, project: Path, env: dict[str, str]) -> str:
     result = subprocess.run(command, shell=True, cwd=project, env=env, capture_output=True, text=True, timeout=1200)
     assert result.returncode == 0, f"{command} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def first_answer(project: Path, env: dict[str, str], variant: str):
