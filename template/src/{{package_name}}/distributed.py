@@ -64,12 +64,20 @@ def _broadcast(self, t, rank):
     return t.cpu().tolist()
 
 
-def context(learn) -> contextlib.AbstractContextManager:
+@contextlib.contextmanager
+def context(learn):
     """fastai's distrib_ctx when launched in several processes, else nothing. On CPU: no SyncBatchNorm (it needs
     CUDA), and the one-line fix above for fastai 2.8.x, whose DistributedDL._broadcast calls .cuda() always."""
     if world_size() == 1:
-        return contextlib.nullcontext(learn)
+        yield learn
+        return
     cuda = torch.cuda.is_available()
     if not cuda:
         DistributedDL._broadcast = _broadcast
-    return learn.distrib_ctx(sync_bn=cuda, cpu=not cuda)
+    with learn.distrib_ctx(sync_bn=cuda, cpu=not cuda):
+        yield learn
+    # fastai leaves the process group Accelerate opened. Left to interpreter shutdown, gloo's threads can outlive it
+    # ("terminate called without an active exception", a SIGABRT that fails the whole run): every process leaves
+    # together, here, after the last collective.
+    torch.distributed.barrier()
+    torch.distributed.destroy_process_group()
