@@ -13,6 +13,7 @@ import subprocess
 import sys
 
 import torch
+from accelerate import PartialState
 from fastai.distributed import DistributedDL
 from fastai.torch_core import num_distrib, rank_distrib
 
@@ -78,6 +79,7 @@ def context(learn):
         yield learn
     # fastai leaves the process group Accelerate opened. Left to interpreter shutdown, gloo's threads can outlive it
     # ("terminate called without an active exception", a SIGABRT that fails the whole run): every process leaves
-    # together, here, after the last collective.
-    torch.distributed.barrier()
-    torch.distributed.destroy_process_group()
+    # together, here, after the last collective (Accelerate's barrier passes each rank's GPU to NCCL).
+    state = PartialState()
+    state.wait_for_everyone()
+    state.destroy_process_group()
