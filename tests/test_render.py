@@ -1,6 +1,7 @@
 """Every variant renders into a complete, lint-clean project holding its own files and no other variant's."""
 
 import ast
+import os
 import re
 import subprocess
 import tomllib
@@ -30,12 +31,13 @@ SKELETON = [
     "notebooks/explore.ipynb",
     "notebooks/cloud.ipynb",
 ]
-STAGES = ["prepare", "train", "evaluate", "export", "predict", "params", "bundle", "deploy", "collect", "post"]
+STAGES = ["prepare", "train", "evaluate", "export", "params", "serve/predict", "tools/bundle", "tools/deploy"]
+STAGES += ["tools/collect", "tools/post", "kit/deps", "kit/fit"]
 PIPELINE_STAGES = {"prepare", "train", "evaluate", "export"}  # the dvc.yaml stages: none imports another
-# Imported by stages but no dvc.yaml dep: params.py, schema.py and archs.py only read and check params.yaml (DVC
-# tracks the values under `params:`), paths.py names the files dvc.yaml names itself (its outs), progress.py only
-# prints, __init__.py only quiets warnings. None of them changes what a stage computes.
-NOT_DEPS = {"params", "schema", "archs", "paths", "progress", "__init__"}
+# Imported by stages but no dvc.yaml dep: params.py, kit/schema.py and kit/archs.py only read and check params.yaml
+# (DVC tracks the values under `params:`), paths.py names the files dvc.yaml names itself (its outs), kit/progress.py
+# only prints, the __init__.py files hold docstrings and quiet warnings. None of them changes what a stage computes.
+NOT_DEPS = {"params", "kit.schema", "kit.archs", "paths", "kit.progress"}
 TARGETS = ["setup", "data", "train", "exp", "queue", "queue-run", "exps", "smoke", "demo", "bundle", "deploy"]
 TARGETS += ["test", "lint", "format", "bench", "load", "collect", "lab", "post"]
 
@@ -100,21 +102,39 @@ def test_make_help_lists_the_targets(rendered, variant):
     assert set(TARGETS) <= set(listed), out
 
 
+def package_modules(package: Path) -> dict[str, Path]:
+    """{dotted name inside the package ("train", "kit.resume"): its file} for a package and its subpackages."""
+    out = {}
+    for path in package.rglob("*.py"):
+        parts = path.relative_to(package).with_suffix("").parts
+        out[".".join(parts[:-1] if parts[-1] == "__init__" else parts) or "__init__"] = path
+    return out
+
+
 def package_imports(package: Path) -> dict[str, set[str]]:
-    """{module: the package's modules it imports} for a flat package, read with ast (imports in functions too)."""
-    modules = {path.stem for path in package.glob("*.py")}
+    """{module: the package's modules it imports} (dotted inside the package), read with ast, imports in functions
+    too; `from .x import y` counts x, and y too where y is a module."""
+    modules = package_modules(package)
     graph = {}
-    for name in modules:
+    for name, path in modules.items():
+        here = name.split(".")[:-1] if path.name != "__init__.py" else name.split(".")
+        here = [] if name == "__init__" else here
         found = set()
-        for node in ast.walk(ast.parse((package / f"{name}.py").read_text())):
+        for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
-                found |= {alias.name.split(".")[1] for alias in node.names if alias.name.startswith(f"{package.name}.")}
-            elif isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith(package.name)):
-                base = (node.module or "").removeprefix(package.name).strip(".")
-                if base:  # from .x import y
-                    found.add(base.split(".")[0])
-                else:  # from . import x, from <package> import x
-                    found |= {alias.name for alias in node.names} & modules
+                names = [a.name for a in node.names if a.name.startswith(f"{package.name}.")]
+                dotted = [name.removeprefix(f"{package.name}.") for name in names]
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = [*here[: len(here) - node.level + 1], *filter(None, [node.module])]
+                elif (node.module or "").startswith(package.name):
+                    base = node.module.split(".")[1:]
+                else:
+                    continue
+                dotted = [".".join(base), *(".".join([*base, a.name]) for a in node.names)]
+            else:
+                continue
+            found |= {d for d in dotted if d in modules and d != name}
         graph[name] = found
     return graph
 
@@ -128,30 +148,75 @@ def reachable(graph: dict[str, set[str]], start: str) -> set[str]:
     return seen
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_no_stage_imports_a_stage_and_shared_modules_import_no_variant_module(rendered, variant):
-    graph = package_imports(rendered(variant) / "src/my_capstone")
-    for stage in PIPELINE_STAGES & graph.keys():
-        assert not graph[stage] & (PIPELINE_STAGES - {stage}), f"{variant}: {stage}.py imports {graph[stage]}"
-    # Shared: a template file with no variant condition in its name. It may import only other shared modules.
+def template_files() -> list[tuple[str, set[str]]]:
+    """(dotted module, the variants its template file renders for), one per file of the template package: a module
+    that differs by variant has several files, each with its condition in its name."""
     package = REPO / "template/src/{{package_name}}"
-    shared = {path.name.split(".")[0] for path in package.iterdir() if "{%" not in path.name}
-    for module in shared & graph.keys():
-        assert graph[module] <= shared, f"{variant}: shared {module}.py imports {sorted(graph[module] - shared)}"
+    out = []
+    for path in package.rglob("*.py*"):
+        rel = str(path.relative_to(package))
+        match = re.search(r"\{% if (not )?(is_\w+) %\}(.+?)\{% endif %\}", rel)
+        name = rel.replace(match.group(0), match.group(3)) if match else rel
+        dotted = name.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
+        out.append((dotted, {v for v in VARIANTS if not match or flags(v)[match.group(2)] != bool(match.group(1))}))
+    return out
+
+
+# The learner's modules: the package's top level holds these and no others, in every variant.
+LEARNER = {"prepare", "train", "evaluate", "export", "data", "model", "params", "paths"}
+SUBPACKAGES = {"serve", "kit", "tools"}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_the_top_level_is_the_learners_and_each_subpackage_says_what_it_holds(rendered, variant):
+    package = rendered(variant) / "src/my_capstone"
+    assert {p.stem for p in package.glob("*.py")} == LEARNER | {"__init__"}, sorted(package.glob("*.py"))
+    assert {p.name for p in package.iterdir() if p.is_dir() and p.name != "__pycache__"} == SUBPACKAGES
+    for sub in SUBPACKAGES:
+        doc = ast.get_docstring(ast.parse((package / sub / "__init__.py").read_text()))
+        assert doc and "need not read" in doc or sub == "serve", (sub, doc)
+        listed = {p.stem for p in (package / sub).glob("*.py")} - {"__init__"}
+        assert all(f"{name}.py" in doc for name in listed), f"{sub}/__init__.py does not name {sorted(listed)}"
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_no_stage_imports_a_stage_and_shared_modules_import_only_what_every_variant_has(rendered, variant):
+    graph = package_imports(rendered(variant) / "src/my_capstone")
+    for stage in PIPELINE_STAGES:
+        assert not reachable(graph, stage) & (PIPELINE_STAGES - {stage}), f"{variant}: {stage}.py imports a stage"
+    # A template file shared by several variants (no condition in its name, or both classifiers) imports only
+    # modules every one of them has (a module of the same name and interface in each, such as data.py).
+    files = template_files()
+    having = {name: set().union(*(v for n, v in files if n == name)) for name, _ in files}
+    for name, variants in files:
+        if variant in variants and len(variants) > 1 and name in graph:
+            missing = sorted(m for m in graph[name] if not variants <= having.get(m, set()))
+            assert not missing, f"{name}, shared by {sorted(variants)}, imports {missing}, which not all of them have"
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_dvc_deps_are_the_modules_each_stage_imports(rendered, variant):
-    """A stage re-runs when code it runs changes, and only then: its deps list exactly what it imports, at any depth."""
+    """A stage re-runs when code it runs changes, and only then: its deps list exactly what it imports, at any depth,
+    as this test computes it and as the project's own kit/deps.py (make train runs it) keeps them."""
     project = rendered(variant)
     graph = package_imports(project / "src/my_capstone")
     stages = yaml.safe_load((project / "dvc.yaml").read_text())["stages"]
     assert set(stages) == PIPELINE_STAGES
     for name, stage in stages.items():
         assert stage["cmd"] == f"python -m my_capstone.{name}"
-        listed = {dep for dep in stage["deps"] if dep.startswith("src/")}
-        wanted = {f"src/my_capstone/{module}.py" for module in reachable(graph, name) - NOT_DEPS}
-        assert listed == wanted, f"{variant}: {name} lacks {sorted(wanted - listed)}, extra {sorted(listed - wanted)}"
+        listed = [dep for dep in stage["deps"] if dep.startswith("src/")]
+        wanted = {m for m in reachable(graph, name) - NOT_DEPS if not m.endswith("__init__") and m not in SUBPACKAGES}
+        wanted = {f"src/my_capstone/{m.replace('.', '/')}.py" for m in wanted}
+        missing, extra = sorted(wanted - set(listed)), sorted(set(listed) - wanted)
+        assert not missing and not extra, f"{variant}: {name} lacks {missing}, has extra {extra}"
+    check = subprocess.run(
+        [PYTHON, "-m", "my_capstone.kit.deps", "--check"],
+        cwd=project,
+        env={**os.environ, "PYTHONPATH": str(project / "src")},
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
 
 
 def test_answers_flow_into_the_project(template, tmp_path):
@@ -165,7 +230,7 @@ def test_answers_flow_into_the_project(template, tmp_path):
         image_dataset="imagenette",
         arch="resnet50",
     )
-    assert (project / "src/is_it_a_bird/predict.py").exists()
+    assert (project / "src/is_it_a_bird/serve/predict.py").exists()
     assert "Ada Lovelace" in (project / "LICENSE").read_text()
     assert "Apache License" in (project / "LICENSE").read_text()
     params = yaml.safe_load((project / "params.yaml").read_text())

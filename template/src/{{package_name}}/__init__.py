@@ -1,4 +1,11 @@
-"""The capstone's package: one module per pipeline stage, plus the pieces they share (see README.md)."""
+"""Your capstone's code. At this level, what you change to make the model better, in the course's words:
+
+- prepare.py, train.py, evaluate.py, export.py: the pipeline's stages (dvc.yaml), each `python -m <package>.<stage>`
+- data.py: the data and its DataBlock; model.py: the learner; params.py: the keys of params.yaml; paths.py: files
+
+Below it, what works without being read: serve/ (what the demo ships), kit/ (what the stages lean on) and tools/
+(what `make` runs besides the pipeline).
+"""
 
 import warnings
 

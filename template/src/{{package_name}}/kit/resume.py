@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from fastai.callback.core import Callback
+from fastai.callback.core import Callback, CancelEpochException
 from fastai.torch_core import rank_distrib
 
 IGNORED = {"train.num_workers"}  # may change between runs: they do not change what is learned
@@ -126,7 +126,7 @@ def set_rng_state(learn, state: dict) -> None:
 def restore(learn, state: dict, with_opt: bool = True) -> None:
     """Weights, random generators and (with_opt) optimizer moments as they were after the last completed epoch.
     Without with_opt the optimizer starts afresh, as it does at the start of each of fine_tune's fits."""
-    learn.model.load_state_dict(state["model"])
+    getattr(learn.model, "module", learn.model).load_state_dict(state["model"])  # unwrapped from DDP
     if with_opt:
         if learn.opt is None:
             learn.create_opt()
@@ -135,23 +135,39 @@ def restore(learn, state: dict, with_opt: bool = True) -> None:
     set_rng_state(learn, state["rng"])
 
 
-class SaveState(Callback):
-    """After every epoch this run trains (not the ones it skips when resuming), save the state to `folder`.
+class Resume(Callback):
+    """Pass it to every fit call of a run (fine_tune makes two): it picks the run up where an interruption left it.
 
-    `before` counts the epochs of earlier fits in the same run (fine_tune's frozen epochs); `extra` holds more
-    objects with a state_dict() to keep (the EMA weights). Given the `state` it resumes (skip > 0), it also puts
-    back the Recorder's smoothed training loss, so that the train_loss curve goes on as if never interrupted."""
+    `start` is what resume.start found. The first fit that still has epochs to train gets its weights, random
+    generators and, mid-fit, its optimizer moments and smoothed loss back; epochs trained before the interruption are
+    skipped, as fastai's own `fit(start_epoch=...)` skips them (the one-cycle schedule stays aligned: fastai sets each
+    epoch's place in it in before_train). After every epoch it trains, rank 0 saves the state to `folder`. `extra`
+    holds more objects with state_dict()/load_state_dict() to keep (the generative EMA weights).
+    """
 
     order = 90  # after the Recorder, the EMA and DVCLive callbacks have seen the epoch
 
-    def __init__(self, folder: Path, params, skip=0, before=0, extra: dict | None = None, state: dict | None = None):
-        self.folder, self.params, self.skip, self.before, self.extra = folder, params, skip, before, extra or {}
-        self.resumed = state if skip else None
+    def __init__(self, folder: Path, params, start: Start, extra: dict | None = None):
+        self.folder, self.params, self.done, self.extra = folder, params, start.done, extra or {}
+        self.state = start.state  # the interrupted run's, until a fit that still trains takes it
+        self.before = 0  # epochs of the earlier fits of this run (fine_tune's frozen epochs)
+        self.skip = 0
 
     def before_fit(self):
-        if self.resumed is not None:  # after the Recorder's own before_fit has reset it
-            value, count = self.resumed["smooth_loss"]
+        self.skip = min(max(self.done - self.before, 0), self.n_epoch)  # this fit's epochs trained already
+        if self.skip == self.n_epoch or self.state is None:
+            return
+        state, self.state = self.state, None
+        restore(self.learn, state, with_opt=self.skip > 0)  # a fit starts with a fresh optimizer, as fastai's do
+        for name, obj in self.extra.items():
+            obj.load_state_dict(state[name])
+        if self.skip:  # after the Recorder's own before_fit has reset it: the train_loss curve goes on smoothly
+            value, count = state["smooth_loss"]
             self.learn.recorder.smooth_loss.val, self.learn.recorder.smooth_loss.count = torch.tensor(value), count
+
+    def before_epoch(self):
+        if self.epoch < self.skip:
+            raise CancelEpochException  # what fastai's SkipToEpoch does for fit(start_epoch=...)
 
     def after_epoch(self):
         if self.epoch < self.skip or rank_distrib():
@@ -168,6 +184,16 @@ class SaveState(Callback):
         info = {"done": self.before + self.epoch + 1, "params": settings(self.params)}
         atomic_write(self.folder / "state.pt", lambda path: torch.save(state, path))
         atomic_write(self.folder / "state.json", lambda path: path.write_text(json.dumps(info, indent=1) + "\n"))
+
+    def after_fit(self):
+        self.before += self.n_epoch
+
+    def finish(self) -> None:
+        """After the last fit: where every epoch was trained before the interruption (only the final save was
+        lost), the saved weights are the run's."""
+        if self.state is not None:
+            restore(self.learn, self.state, with_opt=False)
+            self.state = None
 
 
 def atomic_write(target: Path, write) -> None:

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import yaml
 
-from .paths import PROJECT
-from .sources import visible_files
+from ..kit.sources import visible_files
+from ..paths import PROJECT
 
 SOURCES = ".sources.csv"
 REPORT = ".collect-report.txt"

@@ -30,7 +30,7 @@ from pydantic import (
 )
 from pydantic.dataclasses import dataclass
 
-from .paths import PROJECT
+from ..paths import PROJECT
 
 PARAMS_FILE = PROJECT.params
 

@@ -27,7 +27,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-PACKAGE = __package__  # this package's import name: the only one of the project's modules a Space may need
+PACKAGE = __package__.partition(".")[0]  # the project's import name: the only one of its modules a Space may need
 DEST = Path("dist/space")
 # The Space installs Gradio itself from sdk_version; pinning it again in requirements.txt would fight that.
 PROVIDED_BY_SPACE = {"gradio"}

@@ -28,7 +28,8 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-from .paths import PROJECT, Paths
+from ..data import NOUNS
+from ..paths import PROJECT, Paths
 
 MARKER = "<!-- make post: everything below is regenerated; write above this line -->"
 PROMPT = (
@@ -48,9 +49,6 @@ CAPTIONS = {
 COVER = ("samples.png", "confusion_matrix.png", "training_curves.png")  # the social-card image, first one present
 # Training params that tune the machine, not the model: left out of the post's table.
 PLUMBING = {"num_workers", "mixed_precision", "channels_last", "grid_every", "grid_count", "grid_steps"}
-# What a label and an example are called, by variant (the answers file): the tables' column names.
-NOUNS = {"speech_recognition": ("word", "words", "clips")}
-DEFAULT_NOUNS = ("class", "classes", "images")
 
 
 class PostError(RuntimeError):
@@ -120,7 +118,7 @@ def run_params(paths: Paths) -> dict:
 
 
 def project_info(root: Path) -> dict:
-    """Name, slug, description, variant, tags and Space, from the answers file and pyproject.toml (edited later)."""
+    """Name, slug, description, tags and Space, from the answers file and pyproject.toml (edited later)."""
     answers_file = root / ".copier-answers.yml"
     answers = yaml.safe_load(answers_file.read_text(encoding="utf-8")) if answers_file.exists() else {}
     pyproject_file = root / "pyproject.toml"
@@ -134,7 +132,6 @@ def project_info(root: Path) -> dict:
         "description": project.get("description") or answers.get("description", ""),
         "serves": space.get("serves", ""),
         "tags": list(space.get("tags", [])),
-        "variant": answers.get("variant", ""),
         "hf_space": os.environ.get("HF_SPACE") or answers.get("hf_space") or "",  # as make deploy: HF_SPACE wins
     }
 
@@ -209,8 +206,8 @@ def figures(paths: Paths, dest: Path) -> list[str]:
     return names
 
 
-def data_section(params: dict, counts: dict, variant: str) -> list[str]:
-    label, labels_noun, items = NOUNS.get(variant, DEFAULT_NOUNS)
+def data_section(params: dict, counts: dict) -> list[str]:
+    label, labels_noun, items = NOUNS  # what data.py calls a label and an example: class/classes/images, word/...
     data = params.get("data", {})
     source = f"`{data.get('source', '?')}`" + (f" (`{data.get('path')}`)" if data.get("source") == "folder" else "")
     out = ["## The data", "", f"Source: {source} (`data.source` in params.yaml)."]
@@ -284,13 +281,13 @@ def body(paths: Paths, info: dict, names: list[str], metrics: dict, diff: dict, 
         "",
         info["description"].rstrip(".") + "." + (f" The demo: {info['serves']}." if info["serves"] else ""),
         "",
-        *data_section(params, data_counts(paths.prepared), info["variant"]),
+        *data_section(params, data_counts(paths.prepared)),
         *model_section(params, meta),
         *results_section(metrics, diff),
     ]
     confusion = paths.eval / "plots/sklearn/confusion_matrix.json"
     if confusion.exists():
-        label = NOUNS.get(info["variant"], DEFAULT_NOUNS)[0]
+        label = NOUNS[0]
         rows = [[name, n, wrong, f"{(n - wrong) / n:.4f}", taken] for name, n, wrong, taken in per_class(confusion)]
         header = [label, "examples", "wrong", "accuracy", "most often taken for"]
         out += [f"Errors per {label} (evaluated examples):", "", table(header, rows), ""]
