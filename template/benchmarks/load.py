@@ -1,10 +1,8 @@
 """Benchmark, not a test: the demo under load, at each queue concurrency (how many requests Gradio runs at once).
 
     make smoke                   # or make train: serves models/
-    python benchmarks/load.py    # --clients 8 --requests {% if is_generative %}40{% else %}200{% endif %} --concurrency 1 2 4
-{%- if is_generative %}
-    python benchmarks/load.py --steps 20 --count 4 --requests 24    # the demo's default request
-{%- endif %}
+    python benchmarks/load.py    # --clients 8 --concurrency 1 2 4; --requests: workload.REQUESTS per concurrency
+    python benchmarks/load.py --steps 20 --count 4 --requests 24    # generative art: the demo's default request
 
 For each concurrency, app.py's demo starts in its own process (as `python app.py` runs it, so the clients' work is
 not the server's), `--clients` gradio_client clients send the requests at once, each sending its next when its last
@@ -27,13 +25,12 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-{% if is_generative -%}
-import numpy as np
 from gradio_client import Client
-from PIL import Image
-{%- else -%}
-from gradio_client import Client, handle_file
-{%- endif %}
+
+# What this variant's demo is asked (the classifiers' /predict, generative art's /generate): workload.py, beside this
+# file, found also when this module is imported from elsewhere (the tests).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import workload  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 # The demo in its own process: app.py's build_demo and LAUNCH; argv: model dir, port, concurrency ("app": app.py's).
@@ -48,9 +45,6 @@ if sys.argv[3] != "app":
     demo.queue(default_concurrency_limit=int(sys.argv[3]))
 demo.launch(server_name="127.0.0.1", server_port=int(sys.argv[2]), **app.LAUNCH)
 """
-{%- if is_generative %}
-STEPS = (2, 3, 4)  # cheap requests by default, each a different amount of work
-{%- endif %}
 
 
 def free_port() -> int:
@@ -106,49 +100,6 @@ def cpu_seconds(pid: int) -> float:
     """The CPU time process `pid` has used so far, all its threads, user and system (Linux: /proc/<pid>/stat)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
-{% if is_generative %}
-
-def requests(models: Path, n: int, steps: Sequence[int] = STEPS, counts: Sequence[int] = (1, 2)) -> list[tuple]:
-    """`n` (seed, steps, count) requests for /generate: eight seeds, cycling through `steps` and `counts`."""
-    return [(i % 8, steps[i % len(steps)], counts[i % len(counts)]) for i in range(n)]
-
-
-def call(client: Client, request: tuple) -> list[np.ndarray]:
-    """One /generate request; the answer is the pixels of each painted picture."""
-    gallery = client.predict(*request, api_name="/generate")
-    files = [item["image"]["path"] if isinstance(item["image"], dict) else item["image"] for item in gallery]
-    return [np.asarray(Image.open(f)) for f in files]
-
-
-def same(answer: list[np.ndarray], expected: list[np.ndarray]) -> bool:
-    """The same pictures: pixels at most one level apart (float rounding in the last step can flip one)."""
-    return len(answer) == len(expected) and all(
-        a.shape == b.shape and np.abs(a.astype(int) - b.astype(int)).max(initial=0) <= 1
-        for a, b in zip(answer, expected, strict=True)
-    )
-{%- else %}
-
-def requests(models: Path, n: int) -> list[Path]:
-    """`n` /predict requests: the demo's example files (models/examples), in turn."""
-    examples = sorted((models / "examples").iterdir())
-    return [examples[i % len(examples)] for i in range(n)]
-
-
-def call(client: Client, request: Path) -> dict:
-    """One /predict request; the answer is gr.Label's {"label": ..., "confidences": [{"label", "confidence"}, ...]}."""
-    return client.predict(handle_file(str(request)), api_name="/predict")
-
-
-def same(answer: dict, expected: dict, tolerance: float = 1e-4) -> bool:
-    """The same top label, the same labels listed, each confidence within `tolerance`."""
-    scores = {c["label"]: c["confidence"] for c in answer["confidences"]}
-    wanted = {c["label"]: c["confidence"] for c in expected["confidences"]}
-    return (
-        answer["label"] == expected["label"]
-        and scores.keys() == wanted.keys()
-        and all(abs(scores[k] - wanted[k]) <= tolerance for k in wanted)
-    )
-{%- endif %}
 
 
 def client(url: str, downloads: str | Path) -> Client:
@@ -173,7 +124,7 @@ def hammer(url: str, requests: Sequence, clients: int) -> tuple[list[tuple[objec
                 return
             start = time.perf_counter()
             try:
-                answer = call(one, request)
+                answer = workload.call(one, request)
             except Exception as error:  # counted as a failure, the client goes on
                 answer = error
             results[i] = (answer, time.perf_counter() - start)
@@ -216,20 +167,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=Path, default=ROOT / "models")
     parser.add_argument("--clients", type=int, default=8, help="gradio_client clients sending at once")
-    parser.add_argument("--requests", type=int, default={% if is_generative %}40{% else %}200{% endif %}, help="requests per concurrency")
+    parser.add_argument("--requests", type=int, default=workload.REQUESTS, help="requests per concurrency")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 2, 4], help="Gradio queue concurrency")
-{%- if is_generative %}
-    parser.add_argument("--steps", type=int, nargs="+", default=list(STEPS), help="DDIM steps, in turn")
-    parser.add_argument("--count", type=int, nargs="+", default=[1, 2], help="pictures per request, in turn")
-{%- endif %}
+    workload.add_arguments(parser)
     args = parser.parse_args()
     if not (args.models / "model.json").exists():
         sys.exit(f"No exported model in {args.models}/: run make smoke (or make train) first.")
-{%- if is_generative %}
-    todo = requests(args.models, args.requests, args.steps, args.count)
-{%- else %}
-    todo = requests(args.models, args.requests)
-{%- endif %}
+    todo = workload.requests(args.models, args.requests, args)
     print(f"{args.clients} clients, {args.requests} requests, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
     print()
     # CPU per request does not depend on what else the machine runs: when it is busy, compare those columns. The
