@@ -15,7 +15,9 @@ class Paths:
         self.prepared = self.root / "data/prepared"  # the prepare stage's output, rebuilt from scratch each run
         self.models = self.root / "models"  # the exported model (export): what predict, the demo and the Space load
         self.checkpoint = self.models / "checkpoint.safetensors"  # the train stage's weights, for evaluate and export
-        self.state = self.root / "state/train"  # training's resumable state (resume.py): kept by DVC, deleted when done
+        self.state = (
+            self.root / "state/train"
+        )  # training's resumable state (kit/resume.py): kept by DVC, deleted when done
         self.live = self.root / "dvclive/train"  # the training curves DVCLive writes (dvc plots)
         self.eval = self.root / "eval"  # evaluate's metrics and plots
         self.space = self.root / "dist/space"  # the Hugging Face Space bundle (make bundle)

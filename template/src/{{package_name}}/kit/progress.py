@@ -34,7 +34,7 @@ def log_epochs(learn: Learner) -> None:
     learn.remove_cb(ProgressCallback)
 
     def log(values: list) -> None:
-        if len(values) > 2:  # [epoch, time] alone: an epoch skipped when resuming (resume.py), nothing to say
+        if len(values) > 2:  # [epoch, time] alone: an epoch skipped when resuming (kit/resume.py), nothing to say
             print(epoch_line(learn, values), flush=True)
 
     learn.logger = log

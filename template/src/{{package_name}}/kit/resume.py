@@ -80,7 +80,9 @@ def clear(folder: Path) -> None:
     """Delete the saved state but keep the folder, with a note: dvc.yaml declares it, so it must exist after a run."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "README.txt").write_text("The train stage's state while a run is in progress (resume.py): none now.\n")
+    (folder / "README.txt").write_text(
+        "The train stage's state while a run is in progress (kit/resume.py): none now.\n"
+    )
 
 
 def python_rng(state: tuple) -> list:
