@@ -50,6 +50,13 @@ def test_generated_project_lints_tests_and_runs_its_pipeline(generated):
     assert refused.returncode != 0
     assert "train.epochs = -3 is not allowed" in refused.stderr, refused.stdout + refused.stderr
     assert "Running stage" not in refused.stdout + refused.stderr
+
+    # Without its smoke: section, `make smoke` would run the real pipeline: it stops before DVC starts, naming it.
+    (project / "params.yaml").write_text(params.split("\nsmoke:")[0] + "\nsmoke:\n")
+    refused = subprocess.run(["make", "smoke", f"PYTHON={PYTHON}"], cwd=project, capture_output=True, text=True)
+    assert refused.returncode != 0 and "smoke: section is missing" in refused.stderr, refused.stdout + refused.stderr
+    assert "Running stage" not in refused.stdout + refused.stderr and "Traceback" not in refused.stderr
+    assert not (project / ".params.yaml.smoke-backup").exists()
     (project / "params.yaml").write_text(params)
 
 

@@ -29,31 +29,24 @@ from .progress import Progress
 from .sources import DataError
 
 CHUNK = 2**20  # bytes read at a time
-HEAD = 2**20  # fastai's md5 covers the first MiB of an archive only (fastdownload.path_stats)
 TIMEOUT = 60  # seconds without a byte from the server before giving up
 MARKER = ".verified.json"
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """A public dataset's official archive: where it lives and what it measures. At least one checksum.
-
-    sha256 covers the whole archive. md5_first_mib is the check fastai keeps for its own datasets (the size and
-    the md5 of the first MiB, fastai/data/download_checks.py): weaker, used where no full checksum is published.
-    """
+    """A public dataset's official archive: where it lives, its size, and the SHA-256 of the whole archive (streamed
+    as it downloads, and read whole again when it is found on disk): no archive of another content passes."""
 
     url: str
     size: int  # bytes
     sha256: str = ""
-    md5_first_mib: str = ""
 
     def __post_init__(self):
-        if not (self.sha256 or self.md5_first_mib):
-            raise ValueError(f"{self.url}: a Dataset needs a checksum (sha256 or md5_first_mib)")
-        for name, length in (("sha256", 64), ("md5_first_mib", 32)):
-            value = getattr(self, name)
-            if value and (len(value) != length or value.strip("0123456789abcdef")):
-                raise ValueError(f"{self.url}: {name} must be {length} lowercase hex digits, not {value!r}")
+        if not self.sha256:
+            raise ValueError(f"{self.url}: a Dataset needs the sha256 of its archive")
+        if len(self.sha256) != 64 or self.sha256.strip("0123456789abcdef"):
+            raise ValueError(f"{self.url}: sha256 must be 64 lowercase hex digits, not {self.sha256!r}")
 
     @property
     def archive(self) -> str:
@@ -75,17 +68,14 @@ class Checksums:
     def __init__(self):
         self.size = 0
         self.sha256 = hashlib.sha256()
-        self.head = hashlib.md5(usedforsecurity=False)
 
     def update(self, chunk: bytes) -> None:
-        if self.size < HEAD:
-            self.head.update(chunk[: HEAD - self.size])
         self.sha256.update(chunk)
         self.size += len(chunk)
 
     def measured(self, dataset: Dataset) -> dict:
         """The values of the checks `dataset` has, for comparison with dataset.expected()."""
-        found = {"size": self.size, "sha256": self.sha256.hexdigest(), "md5_first_mib": self.head.hexdigest()}
+        found = {"size": self.size, "sha256": self.sha256.hexdigest()}
         return {key: found[key] for key in dataset.expected()}
 
 
@@ -151,15 +141,11 @@ def download(url: str, archive: Path, dataset: Dataset) -> None:
 def check_file(archive: Path, dataset: Dataset, url: str) -> None:
     """Verify an archive already on disk (kept by an earlier run, or put there by hand)."""
     sums = Checksums()
-    full = bool(dataset.sha256)  # fastai's check reads the first MiB only
     with archive.open("rb") as f:
-        bar = Progress(dataset.size // CHUNK if full else 0, f"verifying {dataset.archive} (MiB)")
+        bar = Progress(dataset.size // CHUNK, f"verifying {dataset.archive} (MiB)")
         while chunk := f.read(CHUNK):
             sums.update(chunk)
             bar.update(sums.size // CHUNK)
-            if not full and sums.size >= HEAD:
-                break
-    sums.size = archive.stat().st_size
     refuse_mismatch(
         archive,
         sums.measured(dataset),

@@ -50,7 +50,7 @@ class Fit(contextlib.ExitStack):
             )
         speed.on_gpu(learn, cfg.mixed_precision, getattr(cfg, "channels_last", False))  # nothing on a CPU
         log_epochs(learn)  # bars on a terminal, one plain line per epoch in a log
-        begin = resume.start(paths.state, self.params, planned_epochs(cfg))
+        begin = resume.start(paths.state, self.params, planned_epochs(cfg), tuple(self.extra))
         self.done = begin.done
         self.resume = resume.Resume(paths.state, self.params, begin, self.extra)
         self.cbs = [self.resume]

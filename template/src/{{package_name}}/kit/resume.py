@@ -38,32 +38,49 @@ def settings(params) -> dict[str, object]:
     return {f"{name}.{key}": value for name, section in sections.items() for key, value in section.items()}
 
 
-def start(folder: Path, params, total: int) -> Start:
-    """The saved state of an interrupted run of the same params, or a fresh start; prints what it decided. Every
-    process of a distributed run reads it (they must skip the same epochs); rank 0 alone speaks and deletes."""
+PARTS = ("model", "opt", "rng", "smooth_loss")  # what every saved state.pt holds
+
+
+def start(folder: Path, params, total: int, extra: tuple[str, ...] = ()) -> Start:
+    """The saved state of an interrupted run of the same params, or a fresh start; prints what it decided. Anything
+    unreadable or inconsistent (a damaged file, more epochs done than the run has, a missing part) starts afresh,
+    saying why in one line. Every process of a distributed run reads it (they must skip the same epochs); rank 0
+    alone speaks and deletes. `extra`: the parts beyond PARTS the state must hold (the generative EMA)."""
     main = rank_distrib() == 0
     info_file = folder / "state.json"
     if not info_file.exists():
         return Start()
-    info = json.loads(info_file.read_text())
+
+    def afresh(why: str) -> Start:
+        if main:
+            print(f"not resuming the interrupted run in {folder}/: {why}; starting from epoch 0")
+            clear(folder)
+        return Start()
+
+    try:
+        info = json.loads(info_file.read_text())
+    except (OSError, UnicodeDecodeError, ValueError):
+        return afresh("state.json cannot be read")
+    done = info.get("done") if isinstance(info, dict) else None
+    if not isinstance(done, int) or isinstance(done, bool) or not isinstance(info.get("params"), dict):
+        return afresh("state.json is not a training state (epochs done and the params they ran with)")
+    if not 1 <= done <= total:
+        return afresh(f"state.json says {done} epochs were done, and this run has {total}")
     now, then = settings(params), info["params"]
     changed = sorted(k for k in now.keys() | then.keys() if k not in IGNORED and now.get(k) != then.get(k))
     if changed:
         shown = ", ".join(f"{k} ({then.get(k)!r} -> {now.get(k)!r})" for k in changed[:4])
-        if main:
-            print(f"not resuming the interrupted run in {folder}/: {shown} changed since; starting from epoch 0")
-            clear(folder)
-        return Start()
+        return afresh(f"{shown} changed since")
     try:
         state = torch.load(folder / "state.pt", map_location="cpu", weights_only=True)
     except Exception as error:  # a file from elsewhere, or damaged on disk: the run itself is not lost
-        if main:
-            print(f"not resuming: {folder}/state.pt cannot be read ({type(error).__name__}); starting from epoch 0")
-            clear(folder)
-        return Start()
+        return afresh(f"state.pt cannot be read ({type(error).__name__})")
+    missing = [part for part in (*PARTS, *extra) if not isinstance(state, dict) or part not in state]
+    if missing:
+        return afresh(f"state.pt lacks {', '.join(missing)}")
     if main:
-        print(f"resuming from epoch {info['done']}/{total}: the last one completed before the interruption ({folder}/)")
-    return Start(info["done"], state)
+        print(f"resuming from epoch {done}/{total}: the last one completed before the interruption ({folder}/)")
+    return Start(done, state)
 
 
 def rewind(live, done: int) -> None:

@@ -62,7 +62,7 @@ def _folder_path(path: str, info: ValidationInfo) -> str:
 Positive = Annotated[int, Strict(), Field(gt=0)]
 Count = Annotated[int, Strict(), Field(ge=0)]  # 0 allowed: "none" or "off"
 Seed = Annotated[int, Strict(), Field(ge=0, lt=2**32)]  # what numpy accepts
-Number = Annotated[float, BeforeValidator(_number), Strict()]
+Number = Annotated[float, BeforeValidator(_number), Strict(), Field(allow_inf_nan=False)]  # .inf and .nan refused
 Rate = Annotated[Number, Field(gt=0)]
 Ratio = Annotated[Number, Field(ge=0)]
 Fraction = Annotated[Number, Field(gt=0, lt=1)]
@@ -71,18 +71,48 @@ FolderPath = Annotated[StrictStr, AfterValidator(_folder_path)]  # follows a `so
 section = dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 
 
+class _UniqueKeys(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping (plain YAML keeps the last, silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                lines = f"{seen[key] + 1} and {key_node.start_mark.line + 1}"
+                raise ParamsError(
+                    f"{key!r} is given twice in one section, at lines {lines}: YAML would keep the second and ignore "
+                    "the first. Keep one."
+                )
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(path: Path | str = PARAMS_FILE) -> dict:
+    """params.yaml's sections as a dict, or a one-line ParamsError for a missing, empty, invalid or repetitive file."""
+    path = Path(path)
+    try:
+        raw = yaml.load(path.read_text(), Loader=_UniqueKeys)  # noqa: S506 - a SafeLoader subclass
+    except FileNotFoundError:
+        raise ParamsError(f"{path}: no such file; run from the project's root folder, where params.yaml is") from None
+    except ParamsError as error:
+        raise ParamsError(f"{path.name}: {error}") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ParamsError(f"{path.name} is not valid YAML: {problem}{where}") from None
+    if raw is None:
+        raise ParamsError(f"{path.name} is empty: it needs its sections (data, train, ...); `git checkout {path.name}`")
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{path.name}: expected sections of keys (data:, train:, ...), found {type(raw).__name__}")
+    return raw
+
+
 def load_params(cls: type[T], path: Path | str = PARAMS_FILE, overrides: dict[str, Any] | None = None) -> T:
     """Read params.yaml into `cls` (a section of sections), apply dotted overrides, and check every key and value."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise ParamsError(f"{path}: no such file; run from the project's root folder, where params.yaml is") from None
-    except yaml.YAMLError as error:
-        raise ParamsError(f"{path.name} is not valid YAML: {error}") from None
-    if not isinstance(raw, dict):
-        *names, last = [f.name for f in dataclasses.fields(cls)]
-        raise ParamsError(f"{path.name}: expected sections {', '.join(names)} and {last}, found {raw!r}")
+    raw = read_yaml(path)
     raw.pop("smoke", None)  # overrides for `make smoke`, read by smoke_overrides; no stage setting
     try:
         return TypeAdapter(cls).validate_python(apply_overrides(raw, overrides or {}))
@@ -102,8 +132,30 @@ def apply_overrides(raw: dict, overrides: dict[str, Any]) -> dict:
 
 
 def smoke_overrides(path: Path | str = PARAMS_FILE) -> dict[str, Any]:
-    """The tiny settings of params.yaml's `smoke:` section, used by `make smoke`, CI and the tests."""
-    return yaml.safe_load(Path(path).read_text()).get("smoke", {})
+    """The tiny settings of params.yaml's `smoke:` section, used by `make smoke`, CI and the tests: a section of
+    dotted keys (train.epochs: 6), never empty (make smoke would run the real pipeline)."""
+    name = Path(path).name
+    smoke = read_yaml(path).get("smoke")
+    if not smoke or not isinstance(smoke, dict):
+        raise ParamsError(
+            f"{name}: its smoke: section is {'missing' if smoke is None else 'empty or not keys'}: make smoke would "
+            "run the real pipeline (the full dataset, the real settings). Give it the tiny settings, one dotted key "
+            "per line, e.g. `data.source: sample` and `train.epochs: 2` (git show HEAD:params.yaml has them)."
+        )
+    loose = [str(key) for key in smoke if not isinstance(key, str) or "." not in key]
+    if loose:
+        raise ParamsError(f"{name}: smoke: {', '.join(loose)} is not a dotted key such as train.epochs")
+    return smoke
+
+
+def check_smoke(cls: type, path: Path | str = PARAMS_FILE) -> dict[str, Any]:
+    """The smoke overrides, checked as the stages will read them: the file with them applied is valid."""
+    smoke = smoke_overrides(path)
+    try:
+        load_params(cls, path, smoke)
+    except ParamsError as error:
+        raise ParamsError("\n".join(f"smoke: {line}" for line in str(error).splitlines())) from None
+    return smoke
 
 
 def _problem(cls: type, error: dict) -> str:
@@ -140,11 +192,14 @@ def main(cls: type) -> None:
     parser.add_argument("--smoke-args", action="store_true", help="print the smoke section as dvc -S flags")
     parser.add_argument("--check", action="store_true", help="only check params.yaml: silent when it is valid")
     args = parser.parse_args()
-    if args.smoke_args:
-        print(" ".join(f"-S {key}={yaml.safe_dump(value).splitlines()[0]}" for key, value in smoke_overrides().items()))
-        return
     try:
+        if args.smoke_args:
+            smoke = check_smoke(cls)
+            print(" ".join(f"-S {key}={yaml.safe_dump(value).splitlines()[0]}" for key, value in smoke.items()))
+            return
         params = load_params(cls)
+        if args.check:
+            check_smoke(cls)
     except ParamsError as error:
         sys.exit(str(error))  # the message alone, no traceback: it already names every bad value
     if not args.check:

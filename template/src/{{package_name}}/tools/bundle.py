@@ -29,6 +29,12 @@ except ModuleNotFoundError:  # Python 3.10
 
 PACKAGE = __package__.partition(".")[0]  # the project's import name: the only one of its modules a Space may need
 DEST = Path("dist/space")
+# What export writes into models/, the only files of it the Space gets (patterns relative to models/).
+MODEL_FILES = ("model.json", "model.onnx", "model.safetensors", "examples/*", "unet/config.json", "unet/*.safetensors")
+MODEL_FILES += ("scheduler/scheduler_config.json",)
+# Written into every bundle, so that a folder is known for one: bundle --dest empties only such a folder, and deploy
+# uploads only such a folder (without this file).
+MARKER = "space-bundle.json"
 # The Space installs Gradio itself from sdk_version; pinning it again in requirements.txt would fight that.
 PROVIDED_BY_SPACE = {"gradio"}
 
@@ -173,24 +179,50 @@ that data get confident but meaningless answers. Check the metrics above on data
 """
 
 
+def model_files(models: Path) -> tuple[list[Path], list[Path]]:
+    """(the files of models/ that make up the exported model, the ones left out): only what export writes ships."""
+    files = sorted(path for path in models.rglob("*") if path.is_file())
+    shipped = [path for path in files if any(path.relative_to(models).match(pattern) for pattern in MODEL_FILES)]
+    return shipped, [path for path in files if path not in shipped and not path.name.startswith(".")]
+
+
+def prepare_dest(dest: Path) -> None:
+    """Make `dest` an empty folder for the bundle: a new one, an empty one, or one an earlier bundle made (its
+    marker says so). Anything else is someone's folder: refused, never emptied."""
+    if dest.exists() and not dest.is_dir():
+        raise BundleError(f"{dest} is a file, not a folder: pick another --dest.")
+    if dest.is_dir() and any(dest.iterdir()):
+        if not (dest / MARKER).is_file():
+            raise BundleError(
+                f"{dest}/ holds files that make bundle did not write: it never empties a folder it did not make. "
+                "Pick another --dest (a new or empty folder), or move those files away."
+            )
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+
+
 def bundle(project: Path = Path("."), workspace: Path | None = None, dest: Path = DEST) -> Path:
     """Assemble dest from the project's code and the pipeline outputs in workspace (by default the project)."""
     workspace = workspace or project
     models = workspace / "models"
     if not (models / "model.json").exists():
         raise BundleError(f"No exported model in {models}/: run `make train` (or `make smoke` for a quick one) first.")
-    if dest.exists():
-        shutil.rmtree(dest)
-    dest.mkdir(parents=True)
+    prepare_dest(dest)
+    (dest / MARKER).write_text(json.dumps({"made by": "make bundle", "package": PACKAGE}) + "\n")
     shutil.copy(project / "app.py", dest / "app.py")
     for module in serving_modules(project):
         target = dest / module.relative_to(project)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(module, target)
-    # The training checkpoint stays home: the Space needs only the exported artifact. So do dotfiles: DVC's
-    # models/.gitignore lists the model files, which a git push of the Space would then leave out.
-    ignore = shutil.ignore_patterns("checkpoint*", "*.pkl", "*.pth", ".*")
-    shutil.copytree(models, dest / "models", ignore=ignore)
+    # Only the exported model: not the training checkpoint, not DVC's models/.gitignore (a git push of the Space
+    # would leave the model files it lists out), nor anything else that lands in models/.
+    shipped, left_out = model_files(models)
+    for path in shipped:
+        target = dest / "models" / path.relative_to(models)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target)
+    for path in left_out:
+        print(f"bundle: left out {path}: not part of the exported model")
     pyproject = read_pyproject(project)
     (dest / "requirements.txt").write_text("\n".join(requirements(pyproject["project"])) + "\n")
     meta = json.loads((models / "model.json").read_text())

@@ -15,7 +15,7 @@ from pathlib import Path
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 
-from .bundle import BundleError, bundle
+from .bundle import MARKER, BundleError, bundle
 
 SPACE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 
@@ -40,6 +40,11 @@ def check(space: str, token: str | None) -> None:
 def deploy(space: str, token: str | None, folder: Path) -> str:
     """Create the Space if needed and upload the bundle in `folder`; return the Space's URL."""
     check(space, token)
+    if not (folder / MARKER).is_file():
+        raise DeployError(
+            f"{folder}/ is not a Space bundle (make bundle writes {MARKER} into each): only a bundle is uploaded, "
+            "never a project or another folder. Run `make bundle` and deploy dist/space/, or leave out --bundle."
+        )
     if not (folder / "app.py").exists() or not (folder / "models" / "model.json").exists():
         raise DeployError(f"No bundle with an exported model in {folder}/: run `make train` then `make bundle`.")
     api = HfApi(token=token)
@@ -53,6 +58,7 @@ def deploy(space: str, token: str | None, folder: Path) -> str:
             folder_path=str(folder),
             commit_message="Deploy from make deploy",
             delete_patterns="*",
+            ignore_patterns=[MARKER],
         )
     except HfHubHTTPError as error:
         said = f": {error.server_message}" if error.server_message else ""

@@ -15,6 +15,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import shutil
 import sys
 from collections import Counter
@@ -29,6 +30,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 from ..data import NOUNS
+from ..kit.publish import public_value
 from ..paths import PROJECT, Paths
 
 MARKER = "<!-- make post: everything below is regenerated; write above this line -->"
@@ -125,7 +127,7 @@ def project_info(root: Path) -> dict:
     pyproject = tomllib.loads(pyproject_file.read_text(encoding="utf-8")) if pyproject_file.exists() else {}
     project = pyproject.get("project", {})
     space = pyproject.get("tool", {}).get("space", {})
-    slug = project.get("name") or answers.get("project_slug") or root.resolve().name
+    slug = safe_slug(str(project.get("name") or answers.get("project_slug") or root.resolve().name))
     return {
         "title": space.get("title") or answers.get("project_name") or slug,
         "slug": slug,
@@ -209,7 +211,8 @@ def figures(paths: Paths, dest: Path) -> list[str]:
 def data_section(params: dict, counts: dict) -> list[str]:
     label, labels_noun, items = NOUNS  # what data.py calls a label and an example: class/classes/images, word/...
     data = params.get("data", {})
-    source = f"`{data.get('source', '?')}`" + (f" (`{data.get('path')}`)" if data.get("source") == "folder" else "")
+    folder = public_value("path", data.get("path"), Path("."))  # relative to the project, or not shown
+    source = f"`{data.get('source', '?')}`" + (f" (`{folder}`)" if data.get("source") == "folder" else "")
     out = ["## The data", "", f"Source: {source} (`data.source` in params.yaml)."]
     if "images" in counts:  # the generative dataset.json: one folder of images
         colour = {1: " grayscale", 3: " colour"}.get(counts.get("channels"), "")
@@ -321,12 +324,20 @@ def front_matter(info: dict, cover: str | None, today: str) -> str:
     )
 
 
+def safe_slug(name: str) -> str:
+    """A folder name made of the project's name alone: lowercase letters, digits and single dashes. A name such as
+    `../../x` or `/etc` becomes `x` or `etc`: the post never lands outside the posts folder."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug or "post"
+
+
 def write_post(paths: Paths = PROJECT, posts: Path | None = None, today: str | None = None) -> Path:
     """Write (or regenerate below the marker) posts/<slug>/index.md and its figures; returns the post's path."""
     today = today or date.today().isoformat()
     metrics, diff = read_metrics(paths.root)  # first: no metrics, no post
     info = project_info(paths.root)
-    dest = (posts or paths.root / "posts") / info["slug"]
+    posts = posts or paths.root / "posts"
+    dest = posts / info["slug"]
     post = dest / "index.md"
     head = None
     if post.exists():  # bytes, not text: the author's part stays exactly as saved (line endings, encoding)
