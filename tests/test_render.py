@@ -37,7 +37,7 @@ PIPELINE_STAGES = {"prepare", "train", "evaluate", "export"}  # the dvc.yaml sta
 # Imported by stages but no dvc.yaml dep: params.py, kit/schema.py and kit/archs.py only read and check params.yaml
 # (DVC tracks the values under `params:`), paths.py names the files dvc.yaml names itself (its outs), kit/progress.py
 # only prints, the __init__.py files hold docstrings and quiet warnings. None of them changes what a stage computes.
-NOT_DEPS = {"params", "kit.schema", "kit.archs", "paths", "kit.progress"}
+NOT_DEPS = {"params", "kit.schema", "kit.archs", "paths", "kit.progress", "kit.moved"}
 TARGETS = ["setup", "data", "train", "exp", "queue", "queue-run", "exps", "smoke", "demo", "bundle", "deploy"]
 TARGETS += ["test", "lint", "format", "bench", "load", "collect", "lab", "post"]
 

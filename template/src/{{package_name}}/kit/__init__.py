@@ -9,6 +9,8 @@
 - weights.py: the train stage's checkpoint, in safetensors
 - sources.py, download.py: checking a data folder; downloading and verifying a dataset archive
 - deps.py: dvc.yaml's deps kept in step with what each stage imports (make train runs it)
+- publish.py: which params export may publish (no credentials, no local paths)
+- moved.py: the old `python -m <package>.<module>` names of the modules that moved here, to serve/ or to tools/
 - archs.py, preprocessing.py (classifiers): timm model names checked offline; what export records of the DataBlock
   for serving, and the check that serving redoes it
 """

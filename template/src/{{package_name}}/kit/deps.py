@@ -22,8 +22,9 @@ DVC_YAML = Path("dvc.yaml")
 SRC = Path("src")
 # Imported by stages, but no dep: params.py and kit/schema.py, kit/archs.py only read and check params.yaml (DVC
 # tracks its values under each stage's `params:`), paths.py names the files dvc.yaml names itself, kit/progress.py
-# only prints, and the __init__.py files only hold docstrings and a warnings filter.
-NOT_DEPS = {"params", "paths", "kit.schema", "kit.archs", "kit.progress"}
+# only prints, kit/moved.py only finds moved modules by their old names, and the __init__.py files only hold
+# docstrings and a warnings filter.
+NOT_DEPS = {"params", "paths", "kit.schema", "kit.archs", "kit.progress", "kit.moved"}
 
 
 class DepsError(RuntimeError):
