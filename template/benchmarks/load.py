@@ -5,14 +5,16 @@
     python benchmarks/load.py --steps 20 --count 4 --requests 24    # generative art: the demo's default request
 
 For each concurrency, app.py's demo starts in its own process (as `python app.py` runs it, so the clients' work is
-not the server's), `--clients` gradio_client clients send the requests at once, each sending its next when its last
-is answered, and a Markdown table shows throughput, latency percentiles, failures, CPU per request and the server's
-memory. Gradio runs each request in a thread and they share the CPUs: more at once helps only while one request
-leaves a CPU idle. app.py's CONCURRENCY holds the choice; tests/test_load.py uses the helpers below at that setting.
+not the server's), `--clients` visitors send the requests at once over plain HTTP (Visitor, as a browser does),
+each sending its next when its last is answered, and a Markdown table shows throughput, latency percentiles,
+failures, CPU per request and the server's memory. Gradio runs each request in a thread and they share the CPUs:
+more at once helps only while one request leaves a CPU idle. app.py's CONCURRENCY holds the choice;
+tests/test_load.py uses the helpers below at that setting, with gradio_client, to check every answer.
 """
 
 import argparse
 import contextlib
+import json
 import os
 import socket
 import statistics
@@ -25,6 +27,7 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import httpx
 from gradio_client import Client
 
 # What this variant's demo is asked (the classifiers' /predict, generative art's /generate): workload.py, beside this
@@ -102,16 +105,53 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
+class Visitor:
+    """The demo over plain HTTP, the way Gradio's own JavaScript client or curl reaches it: files uploaded to
+    /gradio_api/upload, then POST /gradio_api/call/<api> and its answer read from the event stream, on one kept-alive
+    connection. What a visitor waits for, and nothing else: gradio_client polls, and its answers arrive in steps of
+    about 50 ms, so it is kept for checking answers and counting failures, never for timing."""
+
+    def __init__(self, url: str):
+        self.http = httpx.Client(base_url=url, timeout=600)
+
+    def upload(self, path: Path) -> dict:
+        """A local file, uploaded: what a gr.File/gr.Image input takes (FileData)."""
+        with open(path, "rb") as f:
+            response = self.http.post("/gradio_api/upload", files={"files": (Path(path).name, f)})
+        response.raise_for_status()
+        return {"path": response.json()[0], "orig_name": Path(path).name, "meta": {"_type": "gradio.FileData"}}
+
+    def call(self, api: str, data: list):
+        """The event's data once it completes; RuntimeError with Gradio's message when the app raised gr.Error."""
+        response = self.http.post(f"/gradio_api/call/{api}", json={"data": data})
+        response.raise_for_status()
+        event = None
+        with self.http.stream("GET", f"/gradio_api/call/{api}/{response.json()['event_id']}") as stream:
+            for line in stream.iter_lines():
+                if line.startswith("event: "):
+                    event = line.removeprefix("event: ")
+                elif line.startswith("data: ") and event in ("complete", "error"):
+                    payload = json.loads(line.removeprefix("data: "))
+                    if event == "error":
+                        raise RuntimeError(f"the demo refused the request: {payload}")
+                    return payload
+        raise RuntimeError(f"the event stream of /{api} ended without an answer")
+
+    def close(self) -> None:
+        self.http.close()
+
+
 def client(url: str, downloads: str | Path) -> Client:
     """A quiet gradio_client Client for the local demo. ssl_verify=False: plain http on 127.0.0.1 has nothing to verify,
     and with it gradio_client loads the CA certificates on every request, ~60 ms of CPU, twice the server's work."""
     return Client(url, verbose=False, download_files=str(downloads), analytics_enabled=False, ssl_verify=False)
 
 
-def hammer(url: str, requests: Sequence, clients: int) -> tuple[list[tuple[object, float]], float]:
-    """Send `requests` from `clients` gradio_client clients at once, each in its own thread with its own Client,
-    taking the next request when its last is answered. Returns (answer or the exception raised, seconds) per
-    request, in order, and the wall-clock seconds for all of them (the clients connect before the clock starts)."""
+def hammer(url: str, requests: Sequence, clients: int, http: bool = False) -> tuple[list[tuple[object, float]], float]:
+    """Send `requests` from `clients` clients at once, each in its own thread with its own connection, taking the
+    next request when its last is answered: gradio_client clients (answers to check), or with http=True Visitors
+    (latencies to trust). Returns (answer or the exception raised, seconds) per request, in order, and the
+    wall-clock seconds for all of them (the clients connect before the clock starts)."""
     todo = iter(enumerate(requests))
     lock = threading.Lock()
     results: list = [None] * len(requests)
@@ -124,13 +164,13 @@ def hammer(url: str, requests: Sequence, clients: int) -> tuple[list[tuple[objec
                 return
             start = time.perf_counter()
             try:
-                answer = workload.call(one, request)
+                answer = workload.visit(one, request) if http else workload.call(one, request)
             except Exception as error:  # counted as a failure, the client goes on
                 answer = error
             results[i] = (answer, time.perf_counter() - start)
 
     with tempfile.TemporaryDirectory(prefix="load-") as downloads:  # the pictures /generate sends back, read by then
-        pool = [client(url, downloads) for _ in range(clients)]
+        pool = [Visitor(url) if http else client(url, downloads) for _ in range(clients)]
         threads = [threading.Thread(target=work, args=(one,)) for one in pool]
         start = time.perf_counter()
         for thread in threads:
@@ -150,9 +190,9 @@ def percentile(values: Sequence[float], p: int) -> float:
 def measure(models: Path, concurrency: int, todo: Sequence, clients: int) -> str:
     """The demo at `concurrency`, under `clients` clients sending `todo` after a warm-up: one row of the table."""
     with serve(models, concurrency) as (server, url):
-        hammer(url, todo[: 2 * clients], clients)  # warm-up: every worker thread runs once
+        hammer(url, todo[: 2 * clients], clients, http=True)  # warm-up: every worker thread runs once
         server_cpu, clients_cpu = cpu_seconds(server.pid), time.process_time()
-        results, wall = hammer(url, todo, clients)
+        results, wall = hammer(url, todo, clients, http=True)
         server_cpu, clients_cpu = cpu_seconds(server.pid) - server_cpu, time.process_time() - clients_cpu
         rss = rss_mib(server.pid)
     failures = sum(isinstance(answer, Exception) for answer, _ in results)
@@ -166,7 +206,7 @@ def measure(models: Path, concurrency: int, todo: Sequence, clients: int) -> str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=Path, default=ROOT / "models")
-    parser.add_argument("--clients", type=int, default=8, help="gradio_client clients sending at once")
+    parser.add_argument("--clients", type=int, default=8, help="visitors sending at once")
     parser.add_argument("--requests", type=int, default=workload.REQUESTS, help="requests per concurrency")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 2, 4], help="Gradio queue concurrency")
     workload.add_arguments(parser)

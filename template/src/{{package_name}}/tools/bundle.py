@@ -183,7 +183,8 @@ def model_files(models: Path) -> tuple[list[Path], list[Path]]:
     """(the files of models/ that make up the exported model, the ones left out): only what export writes ships."""
     files = sorted(path for path in models.rglob("*") if path.is_file())
     shipped = [path for path in files if any(path.relative_to(models).match(pattern) for pattern in MODEL_FILES)]
-    return shipped, [path for path in files if path not in shipped and not path.name.startswith(".")]
+    known = ("checkpoint", ".")  # the training checkpoint and DVC's .gitignore: left home, nothing to say about them
+    return shipped, [path for path in files if path not in shipped and not path.name.startswith(known)]
 
 
 def prepare_dest(dest: Path) -> None:
