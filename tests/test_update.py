@@ -82,6 +82,5 @@ def test_update_refuses_to_switch_the_variant(template, tmp_path):
     git(project, "commit", "-qm", "Rendered from the template")
     with pytest.raises(ValueError, match="variant image_classifier; copier update cannot turn it into generative_art"):
         copier.run_update(project, data={"variant": "generative_art"}, defaults=True, overwrite=True, quiet=True)
-    assert (project / "src/my_capstone/predict.py").read_text() == git(
-        project, "show", "HEAD:src/my_capstone/predict.py"
-    )
+    predict = "src/my_capstone/serve/predict.py"
+    assert (project / predict).read_text() == git(project, "show", f"HEAD:{predict}")

@@ -7,12 +7,15 @@ Below it, what works without being read: serve/ (what the demo ships), kit/ (wha
 (what `make` runs besides the pipeline).
 """
 
+import contextlib
+import importlib
 import warnings
-
-from .kit import moved
 
 # fastai's layers.py calls torch.jit.script, which torch deprecates: not ours to fix, and it would print on every
 # stage, demo start and CLI call. Set here, before any module of the package imports fastai.
 warnings.filterwarnings("ignore", message="`torch.jit.script` is deprecated", category=FutureWarning)
 
-moved.install()  # `python -m <package>.deploy` and the other names from before kit/, serve/ and tools/ still run
+# `python -m <package>.deploy` and the other names from before kit/, serve/ and tools/ still run (kit/moved.py). By
+# name, not an import statement: the Space bundle follows import statements, and ships serve/ without kit/.
+with contextlib.suppress(ModuleNotFoundError):
+    importlib.import_module(f"{__name__}.kit.moved").install()

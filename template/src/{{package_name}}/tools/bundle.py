@@ -16,16 +16,13 @@ import ast
 import json
 import shutil
 import sys
+import tomllib
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import yaml
+from huggingface_hub import SpaceCardData
 from packaging.requirements import Requirement
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
 
 PACKAGE = __package__.partition(".")[0]  # the project's import name: the only one of its modules a Space may need
 DEST = Path("dist/space")
@@ -133,27 +130,27 @@ def model_card(
     pictures (paths inside the bundle), shown under the metrics they go with."""
     project, space = pyproject["project"], pyproject["tool"]["space"]
     trained = meta["params"]  # what this model was trained with (export records it), not today's params.yaml
-    front = {
-        "title": space["title"],
-        "emoji": space["emoji"],
-        "colorFrom": "indigo",
-        "colorTo": "blue",
-        "sdk": "gradio",
-        "sdk_version": version("gradio"),
-        "app_file": "app.py",
-        "python_version": python_version,
-        "license": project.get("license", "other").lower(),  # no license field: all rights reserved
-        "short_description": project["description"][:60],
-        "tags": space["tags"],
-    }
+    front = SpaceCardData(  # huggingface_hub's own: the Space's configuration, quoted as the Hub reads it
+        title=space["title"],
+        emoji=space["emoji"],
+        colorFrom="indigo",
+        colorTo="blue",
+        sdk="gradio",
+        sdk_version=version("gradio"),
+        app_file="app.py",
+        python_version=python_version,
+        license=project.get("license", "other").lower(),  # no license field: all rights reserved
+        short_description=project["description"][:60],
+        tags=space["tags"],
+    )
     rows = "\n".join(f"| {key} | {value:.4g} |" for key, value in sorted(numbers.items())) or "| (none yet) | |"
     labels = meta.get("labels") or []
     shown = ", ".join(labels[:20]) + (", ..." if len(labels) > 20 else "")
     return f"""---
-{yaml.safe_dump(front, sort_keys=False, allow_unicode=True).strip()}
+{front.to_yaml()}
 ---
 
-# {front["title"]}
+# {space["title"]}
 
 {project["description"]}
 
@@ -182,7 +179,11 @@ that data get confident but meaningless answers. Check the metrics above on data
 def model_files(models: Path) -> tuple[list[Path], list[Path]]:
     """(the files of models/ that make up the exported model, the ones left out): only what export writes ships."""
     files = sorted(path for path in models.rglob("*") if path.is_file())
-    shipped = [path for path in files if any(path.relative_to(models).match(pattern) for pattern in MODEL_FILES)]
+    shipped = [
+        path
+        for path in files
+        if not path.name.startswith(".") and any(path.relative_to(models).match(pattern) for pattern in MODEL_FILES)
+    ]
     known = ("checkpoint", ".")  # the training checkpoint and DVC's .gitignore: left home, nothing to say about them
     return shipped, [path for path in files if path not in shipped and not path.name.startswith(known)]
 

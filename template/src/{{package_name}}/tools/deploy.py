@@ -1,9 +1,10 @@
 """Build the Space bundle (dist/space/) and upload it to a Hugging Face Space, creating the Space if needed.
 
-    HF_TOKEN=hf_... python -m <package>.deploy --space user/space-name      # (make deploy)
+    hf auth login                                            # once, or HF_TOKEN=hf_... in the environment
+    python -m <package>.tools.deploy --space user/space-name      # (make deploy)
 
-The token is read from the HF_TOKEN environment variable only: never pass it on the command line (shell history)
-and never write it to a file in the project.
+The token is huggingface_hub's: HF_TOKEN, else the one `hf auth login` saved (get_token). Never pass it on the
+command line (shell history) and never write it to a file in the project.
 """
 
 import argparse
@@ -12,7 +13,7 @@ import re
 import sys
 from pathlib import Path
 
-from huggingface_hub import HfApi
+from huggingface_hub import HfApi, get_token
 from huggingface_hub.errors import HfHubHTTPError
 
 from .bundle import MARKER, BundleError, bundle
@@ -28,8 +29,9 @@ def check(space: str, token: str | None) -> None:
     """The settings deploy needs, checked before anything is built."""
     if not token:
         raise DeployError(
-            "HF_TOKEN is not set. Create a token with write access at https://huggingface.co/settings/tokens, "
-            "then `export HF_TOKEN=hf_...` in your shell (or add it as a secret in GitHub) and run again."
+            "no Hugging Face token: neither HF_TOKEN is set nor has `hf auth login` saved one. Create a token with "
+            "write access at https://huggingface.co/settings/tokens, then run `hf auth login` (or `export "
+            "HF_TOKEN=hf_...` in your shell; in GitHub, the repository secret HF_TOKEN) and run again."
         )
     if not space:
         raise DeployError("No Space to deploy to: set HF_SPACE=user/space-name (or hf_space in the Makefile).")
@@ -64,7 +66,7 @@ def deploy(space: str, token: str | None, folder: Path) -> str:
         said = f": {error.server_message}" if error.server_message else ""
         raise DeployError(
             f"The Hub refused to create or update the Space {space} (HTTP {error.response.status_code}{said}). "
-            "Check that HF_TOKEN has write access to it: a fine-grained token limited to selected repositories "
+            "Check that the token has write access to it: a fine-grained token limited to selected repositories "
             "cannot create a Space, so create it first at https://huggingface.co/new-space and run again."
         ) from None  # the Hub's own message can quote the request: keep the token out of the log
     except Exception as error:  # no network, DNS, a timeout: errors of whichever HTTP library the Hub client uses
@@ -79,7 +81,7 @@ def main() -> None:
     parser.add_argument("--space", default=os.environ.get("HF_SPACE", ""), help="user/space-name (default: $HF_SPACE)")
     parser.add_argument("--bundle", type=Path, help="upload this bundle as it is (default: build dist/space/ now)")
     args = parser.parse_args()
-    token = os.environ.get("HF_TOKEN")
+    token = get_token()  # HF_TOKEN, else the token `hf auth login` saved
     try:
         check(args.space, token)  # a missing token or Space fails in a second, before the bundle is built
         url = deploy(args.space, token, args.bundle or bundle())

@@ -18,16 +18,12 @@ import os
 import re
 import shutil
 import sys
+import tomllib
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import yaml
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
 
 from ..data import NOUNS
 from ..kit.publish import public_value
