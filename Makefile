@@ -15,14 +15,14 @@ export DVC_NO_ANALYTICS=1 ITERATIVE_DO_NOT_TRACK=1 GRADIO_ANALYTICS_ENABLED=Fals
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
 
-# The stamp is newer than pyproject.toml once the environment holds what it declares: setup is idempotent.
-$(VENV)/.installed: pyproject.toml
-	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade "pip>=25.1"
-	$(PY) -m pip install --quiet --group dev
+# .venv is exactly uv.lock (--locked: stop if pyproject.toml changed without `uv lock`), as in every project the
+# template renders. The stamp is newer than both once it is: setup is idempotent.
+$(VENV)/.installed: pyproject.toml uv.lock
+	@command -v uv >/dev/null 2>&1 || { echo "make setup needs uv, the Python package manager: pip install uv"; exit 1; }
+	uv sync --locked
 	touch $@
 
-setup: $(VENV)/.installed ## Create .venv with every variant's dependencies (idempotent)
+setup: $(VENV)/.installed ## Create .venv from uv.lock with every variant's dependencies (idempotent)
 
 test: setup ## Run the template's whole test suite (renders and runs every variant)
 	$(PY) -m pytest

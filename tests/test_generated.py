@@ -41,6 +41,10 @@ def test_generated_project_lints_tests_and_runs_its_pipeline(generated):
         assert metrics["accuracy"] >= 0.9, metrics
     assert (project / "models/model.json").is_file()
     assert not list((project / "models").rglob("*.pkl"))
+    # The exported model is a DVC artifact (dvc.yaml's artifacts:), and its path is what export wrote.
+    read = "from dvc.repo import Repo; print(Repo('.').artifacts.read()['dvc.yaml']['model'].path)"
+    artifact = subprocess.run([PYTHON, "-c", read], cwd=project, capture_output=True, text=True, check=True)
+    assert (project / artifact.stdout.strip()).exists(), artifact.stdout
     params = (project / "params.yaml").read_text()
     assert "source: sample" not in params.split("smoke:")[0], "make smoke must leave params.yaml as it was"
 

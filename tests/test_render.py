@@ -100,6 +100,10 @@ def test_make_help_lists_the_targets(rendered, variant):
     out = subprocess.run(["make", "help"], cwd=rendered(variant), capture_output=True, text=True, check=True).stdout
     listed = re.findall(r"^\s*(?:\x1b\[\d+m)?([a-z-]+)", out, flags=re.M)
     assert set(TARGETS) <= set(listed), out
+    plain = re.sub(r"\x1b\[\d+m", "", out)
+    assert max(map(len, plain.splitlines())) <= 80, plain  # a terminal's width
+    headings = re.findall(r"^(\S.*):$", plain, flags=re.M)  # grouped by what a target is for
+    assert headings[:2] == ["Start here", "The pipeline"] and len(headings) >= 5, plain
 
 
 def package_modules(package: Path) -> dict[str, Path]:
