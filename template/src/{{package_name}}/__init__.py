@@ -14,6 +14,8 @@ import warnings
 # fastai's layers.py calls torch.jit.script, which torch deprecates: not ours to fix, and it would print on every
 # stage, demo start and CLI call. Set here, before any module of the package imports fastai.
 warnings.filterwarnings("ignore", message="`torch.jit.script` is deprecated", category=FutureWarning)
+# torch's own notice when an older dvclive has installed pynvml beside it: not ours to fix either.
+warnings.filterwarnings("ignore", message="The pynvml package is deprecated", category=FutureWarning)
 
 # `python -m <package>.deploy` and the other names from before kit/, serve/ and tools/ still run (kit/moved.py). By
 # name, not an import statement: the Space bundle follows import statements, and ships serve/ without kit/.
