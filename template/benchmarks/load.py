@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import json
 import os
+import platform
 import socket
 import statistics
 import subprocess
@@ -25,6 +26,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator, Sequence
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import httpx
@@ -48,6 +50,27 @@ if sys.argv[3] != "app":
     demo.queue(default_concurrency_limit=int(sys.argv[3]))
 demo.launch(server_name="127.0.0.1", server_port=int(sys.argv[2]), **app.LAUNCH)
 """
+
+
+def machine(threads: int, runtimes: tuple[str, ...] = ("torch", "onnxruntime")) -> str:
+    """The CPU, the cores this run used, the vector extensions its kernels can use, and the runtimes' versions: the
+    line every benchmark prints, so that a figure is never read without the machine it was measured on."""
+    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    model = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "")
+    flags = set(next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), []))
+    extensions = {"AVX2": "avx2", "AVX-512": "avx512f", "VNNI": ("avx512_vnni", "avx_vnni"), "AMX": "amx_tile"}
+    have = [name for name, flag in extensions.items() if flags & ({flag} if isinstance(flag, str) else set(flag))]
+    cpu = model or platform.processor() or platform.machine()
+    installed = {name: version(name) for name in runtimes if installed_version(name)}
+    versions = ", ".join(f"{name} {number}" for name, number in installed.items())
+    return f"machine: {cpu}, {threads} of {os.cpu_count()} cores, {', '.join(have) or 'no AVX2'}; {versions}"
+
+
+def installed_version(name: str) -> str | None:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
 
 
 def free_port() -> int:
