@@ -45,7 +45,11 @@ def imports(module: str, src: Path = SRC) -> set[str]:
     file = module_file(module, src)
     package = module if file.name == "__init__.py" else module.rpartition(".")[0]
     found = set()
-    for node in ast.walk(ast.parse(file.read_text(), str(file))):
+    try:
+        tree = ast.parse(file.read_text(), str(file))
+    except SyntaxError as error:  # the stage could not run either: say where, in one line
+        raise DepsError(f"{dep_path(module, src)} does not parse: {error.msg} at line {error.lineno}") from None
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -127,6 +131,8 @@ def sync(dvc_yaml: Path = DVC_YAML, src: Path = SRC, write: bool = True) -> list
     yaml = YAML()
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 4096
+    if not dvc_yaml.is_file():
+        raise DepsError(f"no {dvc_yaml} here: run this from the project's root folder")
     document = yaml.load(dvc_yaml.read_text())
     stages = document.get("stages") or {}
     modules = stage_modules(stages)
