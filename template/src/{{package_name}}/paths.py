@@ -21,6 +21,8 @@ class Paths:
         self.live = self.root / "dvclive/train"  # the training curves DVCLive writes (dvc plots)
         self.eval = self.root / "eval"  # evaluate's metrics and plots
         self.space = self.root / "dist/space"  # the Hugging Face Space bundle (make bundle)
+        # notebooks/foundations.ipynb's figures (the hand-written loop's metric beside fastai's), for make post
+        self.foundations = self.root / "notebooks/foundations.json"
 
     def __repr__(self) -> str:
         return f"Paths({str(self.root)!r})"
