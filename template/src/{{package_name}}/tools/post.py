@@ -269,6 +269,41 @@ def results_section(metrics: dict, diff: dict) -> list[str]:
     return out + ["Against the last commit (`dvc metrics diff`):", "", table(header, changed), ""]
 
 
+def from_scratch_section(path: Path) -> list[str]:
+    """The hand-written training loop's metric beside fastai's, when notebooks/foundations.ipynb has been run (it
+    writes paths.foundations); nothing before that."""
+    if not path.exists():
+        return []
+    try:
+        run = json.loads(path.read_text(encoding="utf-8"))
+        metric, hand, fastai, epochs = run["metric"], run["hand_written"], run["fastai"], run["epochs"]
+        checks = run.get("checks", {})
+        if not all(isinstance(v, int | float) for v in (hand, fastai, epochs, *checks.values())) or not isinstance(
+            metric, str
+        ):
+            raise TypeError("a figure that is not a number")
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
+        raise PostError(
+            f"{path} cannot be read ({type(error).__name__}: {error}): run notebooks/foundations.ipynb again, "
+            "or delete the file to leave the From scratch section out."
+        ) from error
+    arch = f" `{run['arch']}`" if isinstance(run.get("arch"), str) else ""
+    rows = [["hand-written in PyTorch", number(float(hand))], ["fastai", number(float(fastai))]]
+    out = [
+        "## From scratch",
+        "",
+        f"`notebooks/foundations.ipynb` rebuilt the pipeline's pieces in plain PyTorch and trained the same{arch} "
+        f"for {epochs} epoch(s) with a training loop written out, beside fastai's with the same settings:",
+        "",
+        table(["training loop", metric], rows),
+        "",
+    ]
+    if checks:
+        listed = ", ".join(f"{name} {value:.1e}" for name, value in checks.items())
+        out += [f"Each rebuilt piece against the pipeline's, largest difference: {listed}.", ""]
+    return out
+
+
 def body(paths: Paths, info: dict, names: list[str], metrics: dict, diff: dict, today: str) -> str:
     params = run_params(paths)
     meta_file = paths.models / "model.json"
@@ -290,6 +325,7 @@ def body(paths: Paths, info: dict, names: list[str], metrics: dict, diff: dict, 
         rows = [[name, n, wrong, f"{(n - wrong) / n:.4f}", taken] for name, n, wrong, taken in per_class(confusion)]
         header = [label, "examples", "wrong", "accuracy", "most often taken for"]
         out += [f"Errors per {label} (evaluated examples):", "", table(header, rows), ""]
+    out += from_scratch_section(paths.foundations)
     for name in names:
         caption = "Training curves (DVCLive)." if name == "training_curves.png" else CAPTIONS.get(name, name)
         out += [f"![{caption}]({name})", "", f"*{caption}*", ""]
