@@ -24,8 +24,10 @@ $(VENV)/.installed: pyproject.toml uv.lock
 
 setup: $(VENV)/.installed ## Create .venv from uv.lock with every variant's dependencies (idempotent)
 
+# Two workers (pytest-xdist): a 2-core machine's CI time; JOBS=1 runs the suite in one process.
+JOBS ?= 2
 test: setup ## Run the template's whole test suite (renders and runs every variant)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(JOBS) --dist loadgroup
 
 lint: setup ## Lint the template's own Python (the rendered projects are linted by the tests)
 	$(PY) -m ruff check .

@@ -28,7 +28,8 @@ def numbers(tree, path=()):
 
 def test_generated_project_lints_tests_and_runs_its_pipeline(generated):
     project, variant = generated.path, generated.variant
-    make(project, "test")
+    if variant != "image_classifier":  # the image project's suite runs in test_readme, in the project's own .venv
+        make(project, "test")
     generated.smoked()
     make(project, "lint")  # after the pipeline: its outputs (dvclive/, data/, ...) must not confuse the linters
 
