@@ -92,6 +92,18 @@ def cached_outputs(project: Path) -> list[Path]:
     return outs
 
 
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def project_files(project: Path) -> dict[str, str]:
+    """{path: sha256} of every file in the project but git's own and Python's bytecode caches."""
+    files = (
+        f for f in project.rglob("*") if f.is_file() and not {".git", "__pycache__"} & set(f.relative_to(project).parts)
+    )
+    return {str(f.relative_to(project)): sha256(f) for f in files}
+
+
 def sha256_of_files(project: Path, paths: list[Path]) -> dict[str, str]:
     files = {f for p in paths for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file() and f.name != ".gitignore"}
     return {str(f.relative_to(project)): hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(files)}
@@ -214,8 +226,9 @@ def test_learner_loop_notebooks_run_and_make_post_shows_dvc_metrics(generated):
     project = generated.smoked()
     outputs = [project / name for name in ("models", "eval", "dvclive", "data/prepared", "params.yaml", "dvc.lock")]
     before = sha256_of_files(project, outputs)
+    everything = project_files(project)
     notebooks = sorted((project / "notebooks").glob("*.ipynb"))
-    assert {nb.name for nb in notebooks} >= {"explore.ipynb", "cloud.ipynb"}, notebooks
+    assert {nb.name for nb in notebooks} >= {"explore.ipynb", "foundations.ipynb", "cloud.ipynb"}, notebooks
     env = {**os.environ, "PYTHONPATH": str(project / "src"), "PATH": f"{Path(PYTHON).parent}:{os.environ['PATH']}"}
     printed = {}
     for nb in notebooks:
@@ -225,6 +238,14 @@ def test_learner_loop_notebooks_run_and_make_post_shows_dvc_metrics(generated):
         assert ran.returncode == 0, f"{nb.name} failed headless:\n{ran.stdout[-2000:]}\n{ran.stderr[-4000:]}"
         printed[nb.name] = ran.stdout
     assert sha256_of_files(project, outputs) == before, "a notebook changed the pipeline's outputs or params"
+    # Nothing else in the project changed either (scratch work goes to temporary folders), but for the one file the
+    # bottom-up notebook writes for make post: its hand-written loop's figures beside fastai's.
+    figures = project / "notebooks/foundations.json"
+    assert project_files(project) == {**everything, "notebooks/foundations.json": sha256(figures)}
+    scratch = json.loads(figures.read_text())
+    assert scratch["metric"] == HEADLINE[generated.variant] or generated.variant == "generative_art", scratch
+    assert all(isinstance(scratch[key], float) for key in ("hand_written", "fastai")), scratch
+    assert len(scratch["checks"]) >= 5, scratch  # the pieces it rebuilt, each against the pipeline's
     # The free-GPU notebook runs dry off Kaggle and Colab: it prints the commands it would run, in order.
     steps = [re.escape(s) for s in ("git clone", "make PYTHON=", "setup", "dvc pull", "train", "dvc push")]
     assert re.search(".*".join(steps), printed["cloud.ipynb"], re.S), printed["cloud.ipynb"]
@@ -240,5 +261,9 @@ def test_learner_loop_notebooks_run_and_make_post_shows_dvc_metrics(generated):
         shown = json.loads(dvc(project, "metrics", "show", "--json"))
         for key, value in numbers(shown):
             assert any(abs(n - value) <= 5e-5 + 5e-4 * abs(value) for n in figures), (key, value, text)
-    finally:
-        shutil.rmtree(project / "posts", ignore_errors=True)  # the next test finds the project as this one did
+        section = text[text.index("## From scratch") :]
+        for value in (scratch["hand_written"], scratch["fastai"]):
+            assert f" | {round(value, 5)} |" in section, section
+    finally:  # the next test finds the project as this one did
+        shutil.rmtree(project / "posts", ignore_errors=True)
+        (project / "notebooks/foundations.json").unlink(missing_ok=True)
