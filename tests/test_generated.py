@@ -111,7 +111,10 @@ def sha256_of_files(project: Path, paths: list[Path]) -> dict[str, str]:
 
 def test_push_wipe_pull_gives_back_every_byte_and_a_rerun_runs_nothing(generated):
     project = generated.smoked()
-    name, url, *_ = dvc(project, "remote", "list").split()
+    # `dvc config --list`, not `dvc remote list`: that one wraps a long path at 80 columns, mid-word.
+    config = dict(line.split("=", 1) for line in dvc(project, "config", "--list").splitlines() if "=" in line)
+    name = config["core.remote"]
+    url = config[f"remote.{name}.url"]
     remote = (project / ".dvc" / url).resolve()  # a relative url is relative to .dvc/ (dvc prints it absolute)
     assert remote.is_relative_to(project.parent), f"the default remote {name} ({remote}) is outside the test folder"
 
