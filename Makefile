@@ -24,7 +24,10 @@ $(VENV)/.installed: pyproject.toml uv.lock
 
 setup: $(VENV)/.installed ## Create .venv from uv.lock with every variant's dependencies (idempotent)
 
-# Two workers (pytest-xdist): a 2-core machine's CI time; JOBS=1 runs the suite in one process.
+# Two workers (pytest-xdist): a 2-core machine's CI time; JOBS=1 runs the suite in one process. loadgroup hands out
+# one test at a time to whichever worker is free, so the long ones do not queue behind each other. (Its groups would
+# keep a variant's shared project on one worker, but pytest 9.2 ignores the id xdist 3.8 gives a grouped test: each
+# worker builds the `generated` projects its tests need.)
 JOBS ?= 2
 test: setup ## Run the template's whole test suite (renders and runs every variant)
 	$(PY) -m pytest -n $(JOBS) --dist loadgroup

@@ -36,15 +36,6 @@ if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups into the test ids
-def pytest_collection_modifyitems(items):
-    """The tests of one variant's shared project (the `generated` fixture) run on one worker, in order: the project
-    is rendered and smoke-trained once, not once per worker (`--dist loadgroup`)."""
-    for item in items:
-        if "generated" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group(f"generated-{item.callspec.params['generated']}"))
-
-
 def git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
 
