@@ -106,7 +106,7 @@ def project_files(project: Path) -> dict[str, str]:
 
 def sha256_of_files(project: Path, paths: list[Path]) -> dict[str, str]:
     files = {f for p in paths for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file() and f.name != ".gitignore"}
-    return {str(f.relative_to(project)): hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(files)}
+    return {str(f.relative_to(project)): sha256(f) for f in sorted(files)}
 
 
 def test_push_wipe_pull_gives_back_every_byte_and_a_rerun_runs_nothing(generated):
@@ -230,6 +230,7 @@ def test_learner_loop_notebooks_run_and_make_post_shows_dvc_metrics(generated):
     outputs = [project / name for name in ("models", "eval", "dvclive", "data/prepared", "params.yaml", "dvc.lock")]
     before = sha256_of_files(project, outputs)
     everything = project_files(project)
+    scratch_file = project / "notebooks/foundations.json"  # what foundations.ipynb writes for make post
     notebooks = sorted((project / "notebooks").glob("*.ipynb"))
     assert {nb.name for nb in notebooks} >= {"explore.ipynb", "foundations.ipynb", "cloud.ipynb"}, notebooks
     env = {**os.environ, "PYTHONPATH": str(project / "src"), "PATH": f"{Path(PYTHON).parent}:{os.environ['PATH']}"}
@@ -243,9 +244,8 @@ def test_learner_loop_notebooks_run_and_make_post_shows_dvc_metrics(generated):
     assert sha256_of_files(project, outputs) == before, "a notebook changed the pipeline's outputs or params"
     # Nothing else in the project changed either (scratch work goes to temporary folders), but for the one file the
     # bottom-up notebook writes for make post: its hand-written loop's figures beside fastai's.
-    figures = project / "notebooks/foundations.json"
-    assert project_files(project) == {**everything, "notebooks/foundations.json": sha256(figures)}
-    scratch = json.loads(figures.read_text())
+    assert project_files(project) == {**everything, "notebooks/foundations.json": sha256(scratch_file)}
+    scratch = json.loads(scratch_file.read_text())
     assert scratch["metric"] == HEADLINE[generated.variant] or generated.variant == "generative_art", scratch
     assert all(isinstance(scratch[key], float) for key in ("hand_written", "fastai")), scratch
     assert len(scratch["checks"]) >= 5, scratch  # the pieces it rebuilt, each against the pipeline's
@@ -269,4 +269,4 @@ def test_learner_loop_notebooks_run_and_make_post_shows_dvc_metrics(generated):
             assert f" | {round(value, 5)} |" in section, section
     finally:  # the next test finds the project as this one did
         shutil.rmtree(project / "posts", ignore_errors=True)
-        (project / "notebooks/foundations.json").unlink(missing_ok=True)
+        scratch_file.unlink(missing_ok=True)

@@ -278,9 +278,9 @@ def from_scratch_section(path: Path) -> list[str]:
         run = json.loads(path.read_text(encoding="utf-8"))
         metric, hand, fastai, epochs = run["metric"], run["hand_written"], run["fastai"], run["epochs"]
         checks = run.get("checks", {})
-        if not all(isinstance(v, int | float) for v in (hand, fastai, epochs, *checks.values())) or not isinstance(
-            metric, str
-        ):
+        if not isinstance(metric, str):
+            raise TypeError(f"the metric's name {metric!r} is not a string")
+        if not all(isinstance(v, int | float) for v in (hand, fastai, epochs, *checks.values())):
             raise TypeError("a figure that is not a number")
     except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
         raise PostError(
